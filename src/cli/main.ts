@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { registerServe } from './serve.js';
+import { registerSim } from './sim.js';
+
+const program = new Command();
+program
+  .name('switchboard')
+  .description('Open-weight-first LLM gateway')
+  .version('0.1.0');
+
+registerServe(program);
+registerSim(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,244 @@
+import type { Dispatcher } from 'undici';
+import {
+  GatewayError,
+  isContentEvent,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingsRequest,
+  type EmbeddingsResponse,
+  type StreamEvent,
+} from '../../canonical/index.js';
+import type { ResolvedProvider } from '../../catalog/types.js';
+import type { Redactor } from '../../util/redact.js';
+import type { AdapterCall, ProviderAdapter } from '../types.js';
+import { transportError, upstreamHttpError, type AbortReason } from '../shared/errors.js';
+import type { UpstreamHttp } from '../shared/http.js';
+import { readSse } from '../shared/sse.js';
+import { ChunkDecoder, decodeChatResponse, decodeEmbeddingsResponse } from './decode.js';
+import { encodeChatRequest, encodeEmbeddingsRequest } from './encode.js';
+import { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
+
+/** After a finish reason, how long to wait for a trailing usage chunk or `[DONE]` before finalising anyway. */
+const FINISH_TAIL_MS = 2_000;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+type Reason = AbortReason | 'tail' | 'done';
+
+/** One attempt's abort controller, linked to the client's signal and to the attempt's timers. */
+class AttemptControl {
+  readonly controller = new AbortController();
+  reason: Reason | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private firstToken: NodeJS.Timeout | undefined;
+  private readonly onClientAbort = () => this.abort('client');
+
+  constructor(private readonly clientSignal: AbortSignal, totalMs: number, firstTokenMs: number | undefined) {
+    if (clientSignal.aborted) this.abort('client');
+    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+    this.timers.push(setTimeout(() => this.abort('total'), totalMs));
+    if (firstTokenMs !== undefined) this.firstToken = setTimeout(() => this.abort('first-token'), firstTokenMs);
+  }
+
+  abort(reason: Reason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller.abort();
+  }
+
+  firstTokenArrived(): void {
+    if (this.firstToken) {
+      clearTimeout(this.firstToken);
+      this.firstToken = undefined;
+    }
+  }
+
+  after(ms: number, reason: Reason): void {
+    this.timers.push(setTimeout(() => this.abort(reason), ms));
+  }
+
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.firstTokenArrived();
+    this.clientSignal.removeEventListener('abort', this.onClientAbort);
+  }
+
+  get transportReason(): AbortReason | undefined {
+    const r = this.reason;
+    return r === 'tail' || r === 'done' ? undefined : r;
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_ERROR_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The shared adapter for every host that speaks OpenAI's Chat Completions dialect. */
+export class OpenAICompatibleAdapter implements ProviderAdapter {
+  private readonly quirksCache = new WeakMap<ResolvedProvider, OpenAICompatibleQuirks>();
+  private keyCursor = 0;
+
+  constructor(
+    private readonly http: UpstreamHttp,
+    private readonly redactor: Redactor,
+  ) {}
+
+  private quirks(provider: ResolvedProvider): OpenAICompatibleQuirks {
+    let quirks = this.quirksCache.get(provider);
+    if (!quirks) {
+      quirks = quirksFor(provider);
+      this.quirksCache.set(provider, quirks);
+    }
+    return quirks;
+  }
+
+  private headers(provider: ResolvedProvider, requestId: string, stream: boolean): Record<string, string> {
+    const headers: Record<string, string> = {
+      ...provider.headers,
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+      'x-request-id': requestId,
+    };
+    if (provider.apiKeys.length > 0) {
+      const key = provider.apiKeys[this.keyCursor++ % provider.apiKeys.length]!;
+      headers.authorization = `Bearer ${key}`;
+    }
+    return headers;
+  }
+
+  private async send(provider: ResolvedProvider, path: string, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean) {
+    const t = provider.timeouts;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.http.request(provider, {
+        path,
+        headers: this.headers(provider, call.requestId, stream),
+        body: JSON.stringify(body),
+        signal: control.controller.signal,
+        // Without streaming the whole answer precedes the headers, so only the total deadline applies.
+        headersTimeoutMs: stream ? t.firstTokenMs : t.totalMs,
+        bodyTimeoutMs: t.idleMs,
+      });
+    } catch (err) {
+      control.dispose();
+      throw transportError(provider.id, err, control.transportReason, t);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      let text = '';
+      try {
+        text = await readCapped(response.body);
+      } catch {
+        // the status says enough
+      }
+      control.dispose();
+      throw upstreamHttpError(provider.id, response.statusCode, response.headers, text, this.redactor);
+    }
+    return response;
+  }
+
+  private async readJson(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): Promise<unknown> {
+    try {
+      const text = await response.body.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new GatewayError('upstream_malformed', `provider ${provider.id} returned a body that is not JSON`, { provider: provider.id });
+      }
+    } catch (err) {
+      throw transportError(provider.id, err, control.transportReason, provider.timeouts);
+    } finally {
+      control.dispose();
+    }
+  }
+
+  async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
+    const { provider, upstreamModel } = call.route;
+    const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider));
+    const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
+    const response = await this.send(provider, '/chat/completions', body, call, control, false);
+    return decodeChatResponse(await this.readJson(provider, response, control), provider.id);
+  }
+
+  async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
+    const { provider, upstreamModel } = call.route;
+    const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider));
+    const control = new AttemptControl(call.signal, provider.timeouts.totalMs, provider.timeouts.firstTokenMs);
+    const response = await this.send(provider, '/chat/completions', body, call, control, true);
+    return this.events(provider, response, control);
+  }
+
+  private async *events(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent> {
+    const decoder = new ChunkDecoder(provider.id);
+    const out: StreamEvent[] = [];
+    let sawDone = false;
+    let tail: 'none' | 'finish' | 'complete' = 'none';
+    try {
+      // The body is read to its end even after [DONE] or a complete usage chunk: leaving a response unread
+      // would cost the pooled keep-alive connection. A host that then dawdles is cut off by the tail timer.
+      for await (const message of readSse(response.body)) {
+        if (sawDone) continue;
+        const data = message.data;
+        if (data === '[DONE]') {
+          sawDone = true;
+          control.after(FINISH_TAIL_MS / 8, 'tail');
+          continue;
+        }
+        if (data.length === 0) continue;
+        let chunk: unknown;
+        try {
+          chunk = JSON.parse(data);
+        } catch {
+          yield { type: 'error', error: new GatewayError('upstream_malformed', `provider ${provider.id} sent a malformed stream chunk`, { provider: provider.id }) };
+          return;
+        }
+        decoder.decode(chunk, out);
+        for (let i = 0; i < out.length; i++) {
+          const event = out[i]!;
+          if (isContentEvent(event)) control.firstTokenArrived();
+          yield event;
+          if (event.type === 'error') return;
+        }
+        out.length = 0;
+        if (decoder.complete && tail !== 'complete') {
+          tail = 'complete';
+          control.after(FINISH_TAIL_MS / 8, 'tail');
+        } else if (decoder.sawFinish && tail === 'none') {
+          tail = 'finish';
+          control.after(FINISH_TAIL_MS, 'tail');
+        }
+      }
+    } catch (err) {
+      if (control.reason !== 'tail') {
+        yield { type: 'error', error: transportError(provider.id, err, control.transportReason, provider.timeouts) };
+        return;
+      }
+    } finally {
+      // Leaving early (error, or the consumer stopped because the client went away): release the upstream.
+      if (!response.body.readableEnded) control.abort('done');
+      control.dispose();
+    }
+    if (!decoder.sawFinish) {
+      yield {
+        type: 'error',
+        error: new GatewayError('stream_interrupted', `provider ${provider.id} ended the stream before it finished`, { provider: provider.id }),
+      };
+    }
+  }
+
+  async embeddings(request: EmbeddingsRequest, call: AdapterCall): Promise<EmbeddingsResponse> {
+    const { provider, upstreamModel } = call.route;
+    const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
+    const response = await this.send(provider, '/embeddings', encodeEmbeddingsRequest(request, upstreamModel), call, control, false);
+    return decodeEmbeddingsResponse(await this.readJson(provider, response, control), provider.id);
+  }
+}

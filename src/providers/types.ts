@@ -1,0 +1,24 @@
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../canonical/index.js';
+import type { HostRoute } from '../catalog/types.js';
+
+export interface AdapterCall {
+  route: HostRoute;
+  /** Aborted when the client goes away or the gateway gives up on this attempt. */
+  signal: AbortSignal;
+  requestId: string;
+}
+
+/**
+ * The specification every provider adapter implements. Adapters turn canonical requests into one upstream's
+ * wire format and its replies into canonical responses and stream events; every quirk of a host lives here.
+ * Failures are thrown (or, once a stream has started, yielded as an `error` event) as GatewayError.
+ */
+export interface ProviderAdapter {
+  chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse>;
+  /**
+   * Resolves once the upstream accepted the request (2xx headers); the iterable then yields events until the
+   * stream completes, or yields a final `error` event. It never throws after resolving.
+   */
+  chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>>;
+  embeddings?(request: EmbeddingsRequest, call: AdapterCall): Promise<EmbeddingsResponse>;
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { GatewayError } from '../canonical/errors.js';
+import { openAIErrorBody } from '../surfaces/openai/errors.js';
+import type { GatewayContext } from './context.js';
+import { errorHeaders } from './errors.js';
+import { registerChatRoutes } from './routes/chat.js';
+import { registerEmbeddingsRoutes } from './routes/embeddings.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerModelRoutes } from './routes/models.js';
+
+/** Framework errors (body parsing, limits) in the catalogue's terms. */
+function fromFrameworkError(err: FastifyError, maxBodyBytes: number): GatewayError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError('body_too_large', `request body is larger than ${maxBodyBytes} bytes (server.maxBodyBytes)`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError('unsupported_media_type', 'send the request body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError('invalid_json', 'the request body is empty; a JSON object is expected');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatewayError('invalid_json', `the request body is not valid JSON: ${err.message}`);
+    default:
+      if (err instanceof SyntaxError || err.statusCode === 400) {
+        return new GatewayError('invalid_json', `the request body is not valid JSON: ${err.message}`);
+      }
+      return new GatewayError('internal_error', 'internal error', { cause: err });
+  }
+}
+
+export function buildApp(ctx: GatewayContext): FastifyInstance {
+  const { server } = ctx.config;
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // One line per request is written by the routes themselves, with the model and host that served it.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    bodyLimit: server.maxBodyBytes,
+    trustProxy: server.trustProxy,
+    genReqId: () => randomUUID(),
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (ctx.draining() && req.url !== '/health' && req.url !== '/ready') {
+      throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | GatewayError, req, reply) => {
+    const error = err instanceof GatewayError ? err : fromFrameworkError(err, server.maxBodyBytes);
+    if (error.code === 'internal_error') req.log.error({ err }, 'unhandled error');
+    else req.log.info({ errorCode: error.code, status: error.status }, 'request refused');
+    void reply.code(error.status).headers(errorHeaders(error)).send(openAIErrorBody(error));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const error = new GatewayError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    void reply.code(404).send(openAIErrorBody(error));
+  });
+
+  registerHealthRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
+  registerChatRoutes(app, ctx);
+  registerEmbeddingsRoutes(app, ctx);
+  return app;
+}

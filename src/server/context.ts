@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { ModelRegistry } from '../catalog/registry.js';
+import type { Executor } from '../routing/execute.js';
+import type { AuthSettings } from './auth.js';
+import type { Redactor } from '../util/redact.js';
+
+/** Everything a route needs, built once by the composition root. */
+export interface GatewayContext {
+  config: Config;
+  registry: ModelRegistry;
+  executor: Executor;
+  auth: AuthSettings;
+  logger: Logger;
+  redactor: Redactor;
+  /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */
+  draining: () => boolean;
+}

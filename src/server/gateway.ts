@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { buildRegistry, type ModelRegistry } from '../catalog/registry.js';
+import type { Dialect } from '../catalog/types.js';
+import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
+import { UpstreamHttp } from '../providers/shared/http.js';
+import { Executor, type AdapterSet } from '../routing/execute.js';
+import { Redactor } from '../util/redact.js';
+import { buildApp } from './app.js';
+import { resolveAuth } from './auth.js';
+import { createLogger } from './logger.js';
+
+export interface GatewayOptions {
+  config: Config;
+  env?: NodeJS.ProcessEnv;
+  /** Detect providers from API-key variables (built-in defaults, no config file). */
+  detectProviders?: boolean;
+  host?: string;
+  port?: number;
+  logger?: Logger;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  registry: ModelRegistry;
+  url: string;
+  /** Stops accepting, lets in-flight requests and streams finish within the grace period, then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: builds every piece from the config and wires them together. It owns no logic. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  const auth = resolveAuth(config, env, host);
+
+  const http = new UpstreamHttp();
+  const adapters: AdapterSet = {};
+  const { registry, warnings } = buildRegistry({
+    config,
+    env,
+    detectFromEnv: options.detectProviders ?? false,
+    hasAdapter: (dialect: Dialect) => dialect === 'openai-compatible',
+  });
+  for (const warning of warnings) logger.warn({ provider: warning.provider }, warning.message);
+
+  const secrets = [...registry.providers.values()].flatMap((p) => p.apiKeys);
+  if (auth.adminKey) secrets.push(auth.adminKey);
+  const redactor = new Redactor(secrets);
+  const openai = new OpenAICompatibleAdapter(http, redactor);
+  Object.assign(adapters, { 'openai-compatible': openai });
+
+  let draining = false;
+  const app = buildApp({
+    config,
+    registry,
+    executor: new Executor(adapters),
+    auth,
+    logger,
+    redactor,
+    draining: () => draining,
+  });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${boundPort}`;
+  if (!auth.adminKey) {
+    logger.warn(
+      config.auth === 'none' && !isLoopbackOnly(host)
+        ? 'running open (auth: none) on a non-loopback address: anyone who can reach it may use its providers'
+        : 'no admin key configured: model requests are open on loopback, and the admin API is off',
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = config.server.shutdownGraceMs): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      const force = setTimeout(() => {
+        logger.warn({ graceMs }, 'grace period over: closing the connections still open');
+        app.server.closeAllConnections();
+      }, graceMs);
+      force.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+        await http.close();
+      }
+    })();
+    return closing;
+  };
+
+  return { app, registry, url, close };
+}
+
+function isLoopbackOnly(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}

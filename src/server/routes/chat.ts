@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, mergeUsage, type ChatRequest, type StreamEvent, type Usage } from '../../canonical/index.js';
+import { computeCost, nanoToUsd } from '../../catalog/cost.js';
+import type { HostRoute } from '../../catalog/types.js';
+import { AttemptsExhausted, asGatewayError, type AttemptRecord, type StreamOutcome } from '../../routing/execute.js';
+import { planAttempts, type PlannedAttempt } from '../../routing/plan.js';
+import { decodeChatRequest } from '../../surfaces/openai/decode.js';
+import { encodeChatResponse, OpenAIStreamEncoder, responseId } from '../../surfaces/openai/encode.js';
+import { openAIErrorBody } from '../../surfaces/openai/errors.js';
+import type { CostReport } from '../../surfaces/served.js';
+import type { GatewayContext } from '../context.js';
+import { checkModelAccess } from '../auth.js';
+import { errorHeaders } from '../errors.js';
+import { SseWriter } from '../sse.js';
+
+export function costReport(usage: Usage, host: HostRoute): CostReport {
+  const cost = computeCost(usage, host.pricing);
+  return cost.status === 'priced' ? { usd: nanoToUsd(cost.nanoUsd), status: 'priced' } : { usd: null, status: 'unpriced' };
+}
+
+export function routeHeader(attempt: PlannedAttempt, attempts: AttemptRecord[]): string {
+  return `provider=${attempt.host.provider.id}; model=${attempt.model.id}; attempts=${attempts.length}`;
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const aliases = ctx.config.routing.aliases;
+
+  app.post('/v1/chat/completions', async (req: FastifyRequest, reply: FastifyReply) => {
+    checkModelAccess(ctx.auth, req.headers);
+    const request = decodeChatRequest(req.body);
+    const plan = planAttempts(request, ctx.registry, aliases);
+    const signal = clientGone(reply);
+    if (request.stream) return streamChat(ctx, req, reply, request, plan, signal);
+
+    const outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal });
+    const served = { requestId: req.id, model: outcome.attempt.model.id, provider: outcome.attempt.host.provider.id, attempts: outcome.attempts.length };
+    const cost = costReport(outcome.response.usage, outcome.attempt.host);
+    reply.header('x-switchboard-route', routeHeader(outcome.attempt, outcome.attempts));
+    logServed(req, served, 200, outcome.response.usage);
+    return encodeChatResponse(outcome.response, served, cost);
+  });
+}
+
+function logServed(req: FastifyRequest, served: { model: string; provider: string; attempts: number }, status: number, usage?: Usage, error?: GatewayError): void {
+  req.log.info(
+    {
+      model: served.model,
+      provider: served.provider,
+      attempts: served.attempts,
+      status,
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
+      ...(error ? { errorCode: error.code } : {}),
+    },
+    'request served',
+  );
+}
+
+async function streamChat(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  request: ChatRequest,
+  plan: PlannedAttempt[],
+  signal: AbortSignal,
+): Promise<void> {
+  reply.hijack();
+  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id });
+  // A reasoning model may think for minutes before its first token: comments keep proxies from timing out.
+  const keepAlive = setInterval(() => writer.comment('keep-alive'), ctx.config.server.streamKeepAliveMs);
+  let outcome: StreamOutcome;
+  try {
+    outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal });
+  } catch (err) {
+    clearInterval(keepAlive);
+    const error = asGatewayError(err);
+    if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'stream failed');
+    logServed(req, { model: plan[0]!.model.id, provider: error.provider ?? '', attempts: err instanceof AttemptsExhausted ? err.attempts.length : 0 }, error.status, undefined, error);
+    if (writer.committed) {
+      await writer.write(`data: ${JSON.stringify(openAIErrorBody(error))}\n\n`);
+      writer.end();
+    } else if (!writer.closed) {
+      reply.raw.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id, ...errorHeaders(error) });
+      reply.raw.end(JSON.stringify(openAIErrorBody(error)));
+    }
+    return;
+  }
+  clearInterval(keepAlive);
+
+  const { attempt, attempts } = outcome;
+  const start = outcome.head.find((e): e is Extract<StreamEvent, { type: 'start' }> => e.type === 'start');
+  const encoder = new OpenAIStreamEncoder(
+    responseId({ requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length }, start?.id),
+    start?.created ?? Math.floor(Date.now() / 1000),
+    attempt.model.id,
+    request.includeUsage,
+  );
+  writer.setHeader('x-switchboard-route', routeHeader(attempt, attempts));
+  await writer.write(encoder.start());
+
+  let usage: Usage | undefined;
+  let failure: GatewayError | undefined;
+  const handle = async (event: StreamEvent): Promise<boolean> => {
+    if (event.type === 'usage') {
+      usage = mergeUsage(usage, event.usage);
+      return true;
+    }
+    if (event.type === 'error') {
+      failure = event.error;
+      return false;
+    }
+    const pending = writer.write(encoder.encode(event));
+    if (pending) await pending;
+    return true;
+  };
+
+  let ok = true;
+  for (const event of outcome.head) {
+    ok = await handle(event);
+    if (!ok) break;
+  }
+  try {
+    while (ok && !writer.closed) {
+      const next = await outcome.rest.next();
+      if (next.done) break;
+      ok = await handle(next.value);
+    }
+  } finally {
+    if (writer.closed) await outcome.rest.return?.();
+  }
+
+  const served = { model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+  if (failure) {
+    await writer.write(encoder.error(failure));
+    writer.end();
+    logServed(req, served, failure.status, usage, failure);
+    return;
+  }
+  if (writer.closed) {
+    logServed(req, served, 499, usage, new GatewayError('stream_interrupted', 'client closed the connection'));
+    return;
+  }
+  const finalUsage = usage ?? {};
+  await writer.write(encoder.end({ usage: finalUsage, cost: costReport(finalUsage, attempt.host) }));
+  writer.end();
+  logServed(req, served, 200, finalUsage);
+}
