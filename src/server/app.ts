@@ -42,6 +42,9 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     forceCloseConnections: 'idle',
   });
 
+  // Only JSON bodies are part of the API; anything else is a 415, not a string to be misread later.
+  app.removeContentTypeParser('text/plain');
+
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     if (ctx.draining() && req.url !== '/health' && req.url !== '/ready') {

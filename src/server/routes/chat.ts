@@ -139,14 +139,14 @@ async function streamChat(
   }
 
   const served = { model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+  if (signal.aborted || writer.closed) {
+    logServed(req, served, 499, usage, new GatewayError('stream_interrupted', 'client closed the connection'));
+    return;
+  }
   if (failure) {
     await writer.write(encoder.error(failure));
     writer.end();
     logServed(req, served, failure.status, usage, failure);
-    return;
-  }
-  if (writer.closed) {
-    logServed(req, served, 499, usage, new GatewayError('stream_interrupted', 'client closed the connection'));
     return;
   }
   const finalUsage = usage ?? {};
