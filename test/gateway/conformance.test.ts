@@ -125,7 +125,7 @@ describe('recorded provider streams come out of the gateway intact', () => {
     });
   }
 
-  for (const { folder, name, hasJson } of fixtures().filter((f) => f.hasJson)) {
+  for (const { folder, name } of fixtures().filter((f) => f.hasJson)) {
     it(`${folder}/${name} (non-streaming)`, async () => {
       const recorded = JSON.parse(readFileSync(`${PROVIDERS_DIR}${folder}/${name}.json`, 'utf8'));
       const res = await chat({ model: 'test/model', messages: [{ role: 'user', content: simSays('replay', { replay: `${folder}/${name}` }) }] });

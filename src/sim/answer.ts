@@ -1,0 +1,186 @@
+/**
+ * Deterministic answers. Every dialect decodes its request into a ChatInput and renders the AnswerPlan
+ * this module returns, so the OpenAI, Anthropic and Gemini faces of the simulator answer alike.
+ *
+ * Conventions (documented for tests and benchmarks; no real tokenizer is involved):
+ * - One token = one stream chunk = one vocabulary word plus a trailing space ("lorem ").
+ * - prompt tokens = ceil(characters of all message text / 4) + 4 per message.
+ * - completion tokens = content tokens + reasoning tokens + ceil(characters of each tool call's arguments / 4).
+ * - The natural answer has `outputTokens` content tokens (default min(max_tokens, 16)). When it is longer
+ *   than max_tokens it is cut at max_tokens with finish_reason "length"; reasoning and tool calls are not
+ *   counted against max_tokens.
+ * - A stop sequence ends the content just before its first occurrence, with finish_reason "stop".
+ */
+import { hash32, hex, prng } from './random.js';
+import { sampleFromSchema } from './schema-sample.js';
+import type { Scenario } from './scenario.js';
+
+export interface ChatInput {
+  model: string;
+  /** Text of the last user message ('' when there is none). */
+  lastUserText: string;
+  /** Text of the last message when that message is a tool result; undefined otherwise. */
+  toolResultText?: string;
+  tools: { name: string; parameters?: unknown }[];
+  toolChoice: 'auto' | 'none' | 'required' | { name: string };
+  parallelToolCalls: boolean;
+  responseFormat?: { type: 'json_object' } | { type: 'json_schema'; schema?: unknown };
+  maxTokens?: number;
+  stop: string[];
+  /** Characters of text across all messages, and the number of messages (for prompt_tokens). */
+  promptChars: number;
+  messageCount: number;
+}
+
+export interface PlannedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+  /** The arguments split into the small pieces a stream sends (4–8 characters each). */
+  fragments: string[];
+}
+
+export interface AnswerPlan {
+  reasoning: string[];
+  /** Content tokens; empty when the answer is tool calls. */
+  content: string[];
+  toolCalls: PlannedToolCall[];
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number };
+}
+
+/** A request the simulator refuses the way a provider would (HTTP 400). */
+export class AnswerError extends Error {
+  override name = 'AnswerError';
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+  }
+}
+
+const VOCABULARY = [
+  'lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit', 'sed', 'do', 'eiusmod', 'tempor',
+  'incididunt', 'ut', 'labore', 'et', 'dolore', 'magna', 'aliqua', 'enim', 'ad', 'minim', 'veniam', 'quis',
+  'nostrud', 'exercitation', 'ullamco', 'laboris', 'nisi', 'aliquip', 'ex', 'ea',
+].map((w) => `${w} `);
+
+const DEFAULT_OUTPUT_TOKENS = 16;
+const DEFAULT_REASONING_TOKENS = 8;
+
+export function planAnswer(input: ChatInput, scenario: Scenario): AnswerPlan {
+  const seed = hash32(input.lastUserText);
+  const reasoningCount = scenario.reasoningTokens ?? (/reasoner|thinking/i.test(input.model) ? DEFAULT_REASONING_TOKENS : 0);
+  const reasoning = words(prng(seed ^ 0x5eed), reasoningCount);
+
+  const toolCalls = planToolCalls(input, scenario, seed);
+  let content: string[] = [];
+  let finishReason: AnswerPlan['finishReason'] = 'tool_calls';
+  if (toolCalls.length === 0) {
+    const natural = scenario.outputTokens ?? Math.min(input.maxTokens ?? DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS);
+    const capped = capAndStop(naturalContent(input, natural, seed), input.maxTokens, input.stop);
+    content = capped.tokens;
+    finishReason = capped.finishReason;
+  }
+
+  const promptTokens = Math.ceil(input.promptChars / 4) + 4 * input.messageCount;
+  let toolTokens = 0;
+  for (const call of toolCalls) toolTokens += Math.ceil(call.arguments.length / 4);
+  return {
+    reasoning,
+    content,
+    toolCalls,
+    finishReason,
+    usage: {
+      promptTokens,
+      completionTokens: content.length + reasoning.length + toolTokens,
+      cachedTokens: Math.min(scenario.cachedTokens ?? 0, promptTokens),
+      reasoningTokens: reasoning.length,
+    },
+  };
+}
+
+function words(next: () => number, count: number): string[] {
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = VOCABULARY[next() & 31]!;
+  return out;
+}
+
+/** The answer before max_tokens and stop sequences: plain words, a tool-result echo, or JSON. */
+function naturalContent(input: ChatInput, count: number, seed: number): string[] {
+  const next = prng(seed);
+  if (input.responseFormat) {
+    const value =
+      input.responseFormat.type === 'json_schema'
+        ? sampleFromSchema(input.responseFormat.schema)
+        : { answer: words(next, count).join('').trimEnd() };
+    return fragments(JSON.stringify(value), next);
+  }
+  if (input.toolResultText !== undefined) {
+    // Mention the tool result so a multi-turn test can see it reached the model.
+    const echoed = input.toolResultText.split(/\s+/).filter(Boolean).slice(0, 8).map((w) => `${w} `);
+    const tokens = ['Tool ', 'result: ', ...echoed];
+    while (tokens.length < count) tokens.push(VOCABULARY[next() & 31]!);
+    return tokens.slice(0, count);
+  }
+  return words(next, count);
+}
+
+function capAndStop(tokens: string[], maxTokens: number | undefined, stop: string[]): { tokens: string[]; finishReason: 'stop' | 'length' } {
+  let finishReason: 'stop' | 'length' = 'stop';
+  if (maxTokens !== undefined && tokens.length > maxTokens) {
+    tokens = tokens.slice(0, maxTokens);
+    finishReason = 'length';
+  }
+  if (stop.length === 0) return { tokens, finishReason };
+  const text = tokens.join('');
+  let cut = -1;
+  for (const s of stop) {
+    const at = s.length > 0 ? text.indexOf(s) : -1;
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  if (cut < 0) return { tokens, finishReason };
+  // Keep whole tokens before the stop sequence and the part of the token it starts in.
+  const kept: string[] = [];
+  let used = 0;
+  for (const t of tokens) {
+    if (used + t.length <= cut) kept.push(t);
+    else {
+      if (cut > used) kept.push(t.slice(0, cut - used));
+      break;
+    }
+    used += t.length;
+  }
+  return { tokens: kept, finishReason: 'stop' };
+}
+
+function planToolCalls(input: ChatInput, scenario: Scenario, seed: number): PlannedToolCall[] {
+  if (input.tools.length === 0 || input.toolChoice === 'none' || input.toolResultText !== undefined) return [];
+  const choice = input.toolChoice;
+  let named: { name: string; parameters?: unknown } | undefined;
+  if (typeof choice === 'object') {
+    named = input.tools.find((t) => t.name === choice.name);
+    if (!named) throw new AnswerError(`Tool choice '${choice.name}' is not one of the provided tools.`, 'tool_choice');
+  }
+  const count = scenario.toolCalls ?? (!named && input.tools.length >= 2 && input.parallelToolCalls ? 2 : 1);
+  const next = prng(seed ^ 0x7001);
+  const calls: PlannedToolCall[] = [];
+  for (let i = 0; i < count; i++) {
+    const tool = named ?? input.tools[i % input.tools.length]!;
+    const args = JSON.stringify(sampleFromSchema(tool.parameters));
+    calls.push({ id: `call_${hex(next, 24)}`, name: tool.name, arguments: args, fragments: fragments(args, next) });
+  }
+  return calls;
+}
+
+/** Splits text into 4–8 character pieces, sizes drawn from the generator so they are irregular yet repeatable. */
+export function fragments(text: string, next: () => number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const size = 4 + (next() % 5);
+    out.push(text.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
