@@ -54,7 +54,14 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   const problems: string[] = [];
   const interpolated = interpolateEnv(raw, env, '', problems);
   const result = configSchema.safeParse(interpolated);
-  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  if (!result.success) {
+    // A field that failed only because its variable is unset was already reported as such.
+    const unsetPaths = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
+    for (const issue of result.error.issues) {
+      const text = describeIssue(issue);
+      if (!unsetPaths.has(text.slice(0, text.indexOf(':')))) problems.push(text);
+    }
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return result.data;
 }

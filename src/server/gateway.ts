@@ -86,9 +86,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         app.server.closeAllConnections();
       }, graceMs);
       force.unref();
+      // Connections that finish their last response while draining go idle; close them as they do,
+      // rather than waiting for each client's keep-alive to lapse.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       try {
         await app.close();
       } finally {
+        clearInterval(sweep);
         clearTimeout(force);
         await http.close();
       }
