@@ -205,3 +205,26 @@ describe('errors inside a stream', () => {
     expect(ok.choices[0]!.message.content).toBeTruthy();
   });
 });
+
+describe('with an admin key', () => {
+  it('requires a key on model requests and accepts the admin key', async () => {
+    const secured = await startStack({ env: { SWITCHBOARD_ADMIN_KEY: 'sk-admin-test-key-123456' } });
+    try {
+      const anonymous = await fetch(`${secured.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'test/model', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      expect(anonymous.status).toBe(401);
+      const wrong = new OpenAI({ baseURL: `${secured.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+      await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+      const ok = await secured.client.chat.completions.create({ model: 'test/model', messages: [{ role: 'user', content: 'x' }] });
+      expect(ok.choices[0]!.message.content).toBeTruthy();
+      const viaHeader = await fetch(`${secured.url}/v1/models`, { headers: { 'x-api-key': 'sk-admin-test-key-123456' } });
+      expect(viaHeader.status).toBe(200);
+      expect(secured.logs.join('')).not.toContain('sk-admin-test-key-123456');
+    } finally {
+      await secured.close();
+    }
+  });
+});
