@@ -1,15 +1,15 @@
-/** `runSimCommand` as the CLI runs it: a separate process that prints its URL and exits 0 on SIGTERM. */
+/** `switchboard sim` (runSimCommand) as users run it: a separate process that prints its URL and exits 0 on SIGTERM. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const entry = fileURLToPath(new URL('../../src/sim/index.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
 describe('runSimCommand', () => {
   it('prints the listening line, serves requests and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); await m.runSimCommand({ port: 0 });`],
+      [BIN, 'sim', '--port', '0'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
