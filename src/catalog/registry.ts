@@ -1,7 +1,17 @@
-import type { Config, HostModelConfig, ProviderConfig } from '../config/schema.js';
+import type { Config, HostModelConfig, PricingConfig, ProviderConfig } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
-import { BUILTIN_PROVIDERS, builtinProvider } from './builtin-providers.js';
-import { DEFAULT_TIMEOUTS, type Dialect, type HostRoute, type ModelInfo, type ResolvedProvider } from './types.js';
+import type { Catalogue } from './catalogue.js';
+import { hostPricing } from './catalogue.js';
+import { toMicroUsdPerMillion } from './cost.js';
+import type { CatalogHost, CatalogModel } from './schema.js';
+import {
+  DEFAULT_TIMEOUTS,
+  type Dialect,
+  type HostPricing,
+  type HostRoute,
+  type ModelInfo,
+  type ResolvedProvider,
+} from './types.js';
 
 export interface RegistryWarning {
   provider: string;
@@ -11,34 +21,33 @@ export interface RegistryWarning {
 /** Dialects with an adapter in this build; providers of other dialects are listed but not routed. */
 export type AdapterAvailability = (dialect: Dialect) => boolean;
 
+const ROUTABLE_DIALECTS = new Set<string>(['openai-compatible', 'anthropic', 'gemini']);
+
 /**
- * Models by canonical id and by every other name clients use (a host's own model name, config aliases
- * excluded: those are routing's). Lookups are exact first, then case-insensitive.
+ * The models this gateway serves, by canonical id, by the catalogue's aliases and by the names its hosts use.
+ * Lookups are exact first, then case-insensitive; an id always wins over an alias, an alias over a host name.
  */
 export class ModelRegistry {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   private readonly models = new Map<string, ModelInfo>();
   private readonly names = new Map<string, ModelInfo>();
-  private readonly lowerNames = new Map<string, ModelInfo>();
 
-  constructor(providers: Map<string, ResolvedProvider>, models: ModelInfo[]) {
+  constructor(providers: Map<string, ResolvedProvider>, models: ModelInfo[], readonly catalogue?: Catalogue) {
     this.providers = providers;
-    for (const model of models) {
-      this.models.set(model.id, model);
-      this.addName(model.id, model);
-    }
-    // Host names second, so that a canonical id always wins over another model's host name.
+    for (const model of models) this.models.set(model.id, model);
+    for (const model of models) this.addName(model.id, model);
+    for (const model of models) for (const alias of model.aliases) this.addName(alias, model);
     for (const model of models) for (const host of model.hosts) this.addName(host.upstreamModel, model);
   }
 
   private addName(name: string, model: ModelInfo): void {
-    if (!this.names.has(name)) this.names.set(name, model);
     const lower = name.toLowerCase();
-    if (!this.lowerNames.has(lower)) this.lowerNames.set(lower, model);
+    if (!this.names.has(name)) this.names.set(name, model);
+    if (!this.names.has(lower)) this.names.set(lower, model);
   }
 
   resolve(name: string): ModelInfo | undefined {
-    return this.names.get(name) ?? this.lowerNames.get(name.toLowerCase());
+    return this.names.get(name) ?? this.names.get(name.toLowerCase());
   }
 
   list(): ModelInfo[] {
@@ -49,90 +58,188 @@ export class ModelRegistry {
 export interface ResolveOptions {
   config: Config;
   env: NodeJS.ProcessEnv;
-  /** No config file: enable the built-in providers whose API-key variable is set. */
+  catalogue: Catalogue;
+  /** No config file: enable the catalogue's providers whose API-key variable is set. */
   detectFromEnv: boolean;
   hasAdapter: AdapterAvailability;
 }
 
+/** A catalogue model's facts, without hosts. */
+export function modelFromCatalogue(model: CatalogModel): ModelInfo {
+  return {
+    id: model.id,
+    name: model.name,
+    developer: model.developer,
+    origin: model.origin,
+    license: model.license.id,
+    licenseUrl: model.license.url,
+    openWeights: model.openWeights,
+    released: model.released,
+    contextLength: model.contextLength,
+    maxOutput: model.maxOutput,
+    tier: model.tier,
+    capabilities: { ...model.capabilities },
+    inputModalities: model.modalities.input,
+    outputModalities: model.modalities.output,
+    aliases: model.aliases,
+    inCatalogue: true,
+    hosts: [],
+  };
+}
+
+function configPricing(base: HostPricing | undefined, override: PricingConfig | undefined): HostPricing | undefined {
+  if (!override) return base;
+  const input = override.prompt !== undefined ? toMicroUsdPerMillion(override.prompt) : base?.input;
+  const output = override.completion !== undefined ? toMicroUsdPerMillion(override.completion) : base?.output;
+  // Half a price is no price: without both input and output the host stays unpriced.
+  if (input === undefined || output === undefined) return undefined;
+  const pricing: HostPricing = { input, output };
+  const cached = override.cachedPrompt !== undefined ? toMicroUsdPerMillion(override.cachedPrompt) : base?.cachedInput;
+  if (cached !== undefined) pricing.cachedInput = cached;
+  const write = override.cacheWrite !== undefined ? toMicroUsdPerMillion(override.cacheWrite) : base?.cacheWrite;
+  if (write !== undefined) pricing.cacheWrite = write;
+  // Tiers are the catalogue's; a config price replaces the base price only.
+  if (base?.tiers && override.prompt === undefined && override.completion === undefined) pricing.tiers = base.tiers;
+  return pricing;
+}
+
+export function hostFromCatalogue(provider: ResolvedProvider, host: CatalogHost): HostRoute {
+  return {
+    provider,
+    upstreamModel: host.name,
+    pricing: hostPricing(host),
+    contextLength: host.contextLength,
+    maxOutput: host.maxOutput,
+    prefill: host.prefill,
+    quantization: host.quantization,
+    supportedParameters: host.supportedParameters,
+  };
+}
+
 export function buildRegistry(options: ResolveOptions): { registry: ModelRegistry; warnings: RegistryWarning[] } {
-  const { config, env, hasAdapter } = options;
+  const { config, env, hasAdapter, catalogue } = options;
   const warnings: RegistryWarning[] = [];
   const problems: string[] = [];
   const entries: [string, ProviderConfig][] = Object.entries(config.providers);
   if (options.detectFromEnv && entries.length === 0) {
-    for (const builtin of BUILTIN_PROVIDERS) {
-      if (env[builtin.apiKeyEnv]) entries.push([builtin.id, {}]);
+    for (const provider of catalogue.providers()) {
+      if (provider.routable && !provider.selfHosted && env[provider.apiKeyEnv]) entries.push([provider.id, {}]);
     }
   }
 
   const providers = new Map<string, ResolvedProvider>();
   const models = new Map<string, ModelInfo>();
+  const modelFor = (ref: string): ModelInfo => {
+    const known = catalogue.model(ref);
+    const id = known?.id ?? ref;
+    let model = models.get(id);
+    if (!model) {
+      model = known ? modelFromCatalogue(known) : { id, name: id, aliases: [], inCatalogue: false, hosts: [] };
+      models.set(id, model);
+    }
+    return model;
+  };
+
   for (const [id, providerConfig] of entries) {
     if (providerConfig.enabled === false) continue;
-    const resolved = resolveProvider(id, providerConfig, env, problems);
+    const resolved = resolveProvider(id, providerConfig, env, catalogue, problems, warnings);
     if (!resolved) continue;
     if (!hasAdapter(resolved.type)) {
       warnings.push({ provider: id, message: `dialect ${resolved.type} has no adapter in this version; provider not routed` });
       continue;
     }
     providers.set(id, resolved);
-    const builtinModels = builtinProvider(id)?.models ?? {};
-    const modelMap: Record<string, string | HostModelConfig> = { ...builtinModels, ...(providerConfig.models ?? {}) };
-    for (const [modelId, entry] of Object.entries(modelMap)) {
-      const host: HostRoute = typeof entry === 'string'
-        ? { provider: resolved, upstreamModel: entry }
-        : {
-            provider: resolved,
-            upstreamModel: entry.name,
-            pricing: entry.pricing,
-            contextLength: entry.contextLength,
-            maxOutput: entry.maxOutput,
-            prefill: entry.prefill,
-          };
-      let model = models.get(modelId);
-      if (!model) {
-        model = { id: modelId, name: modelId, hosts: [] };
-        models.set(modelId, model);
-      }
-      if (typeof entry !== 'string') {
-        model.origin ??= entry.origin;
-        model.license ??= entry.license;
-        model.openWeights ??= entry.openWeights;
-        model.contextLength ??= entry.contextLength;
-      }
-      model.hosts.push(host);
+
+    const hosts = new Map<string, HostRoute>();
+    for (const { model, host } of catalogue.hostedBy(id)) {
+      hosts.set(model.id, hostFromCatalogue(resolved, host));
+      modelFor(model.id);
     }
+    for (const [ref, entry] of Object.entries(providerConfig.models ?? {})) {
+      const model = modelFor(ref);
+      const base = hosts.get(model.id) ?? (() => {
+        const catalogHost = catalogue.model(model.id)?.hosts.find((h) => h.provider === id);
+        return catalogHost ? hostFromCatalogue(resolved, catalogHost) : undefined;
+      })();
+      hosts.set(model.id, configHost(resolved, base, entry));
+      if (typeof entry !== 'string' && !model.inCatalogue) applyModelFacts(model, entry);
+    }
+    for (const [modelId, host] of hosts) modelFor(modelId).hosts.push(host);
   }
   if (problems.length > 0) throw new ConfigError('providers', problems);
-  return { registry: new ModelRegistry(providers, [...models.values()]), warnings };
+  const served = [...models.values()].filter((m) => m.hosts.length > 0);
+  return { registry: new ModelRegistry(providers, served, catalogue), warnings };
 }
 
-function resolveProvider(id: string, cfg: ProviderConfig, env: NodeJS.ProcessEnv, problems: string[]): ResolvedProvider | undefined {
-  const builtin = builtinProvider(id);
-  const type = cfg.type ?? builtin?.type;
-  const baseURL = cfg.baseURL ?? builtin?.baseURL;
+function configHost(provider: ResolvedProvider, base: HostRoute | undefined, entry: string | HostModelConfig): HostRoute {
+  // The catalogue's facts for this provider and model stay unless the config states otherwise.
+  if (typeof entry === 'string') return base ? { ...base, upstreamModel: entry } : { provider, upstreamModel: entry };
+  return {
+    ...(base ?? {}),
+    provider,
+    upstreamModel: entry.name,
+    pricing: configPricing(base?.pricing, entry.pricing),
+    contextLength: entry.contextLength ?? base?.contextLength,
+    maxOutput: entry.maxOutput ?? base?.maxOutput,
+    prefill: entry.prefill === undefined ? base?.prefill : entry.prefill ? (base?.prefill && base.prefill !== 'none' ? base.prefill : 'trailing_assistant') : 'none',
+  };
+}
+
+function applyModelFacts(model: ModelInfo, entry: HostModelConfig): void {
+  model.origin ??= entry.origin;
+  model.license ??= entry.license;
+  model.openWeights ??= entry.openWeights;
+  model.contextLength ??= entry.contextLength;
+  model.maxOutput ??= entry.maxOutput;
+  if (entry.capabilities && !model.capabilities) {
+    model.capabilities = {
+      tools: entry.capabilities.tools ?? false,
+      jsonSchema: entry.capabilities.jsonSchema ?? false,
+      reasoning: entry.capabilities.reasoning ?? false,
+      vision: entry.capabilities.vision ?? false,
+    };
+  }
+}
+
+function resolveProvider(
+  id: string,
+  cfg: ProviderConfig,
+  env: NodeJS.ProcessEnv,
+  catalogue: Catalogue,
+  problems: string[],
+  warnings: RegistryWarning[],
+): ResolvedProvider | undefined {
+  const known = catalogue.provider(id);
   const path = `providers.${id}`;
+  const type = cfg.type ?? known?.dialect;
+  const baseURL = cfg.baseURL ?? known?.baseURL;
   if (!type) problems.push(`${path}.type: required for a provider the catalogue does not know`);
   if (!baseURL) problems.push(`${path}.baseURL: required for a provider the catalogue does not know`);
-  const keyVars = cfg.apiKeyEnv === undefined ? (builtin ? [builtin.apiKeyEnv] : []) : [cfg.apiKeyEnv].flat();
+  if (type && !ROUTABLE_DIALECTS.has(type)) {
+    warnings.push({ provider: id, message: `${type} is listed in the catalogue but has no adapter; provider not routed` });
+    return undefined;
+  }
+  const selfHosted = cfg.selfHosted ?? known?.selfHosted ?? false;
+  const keyVars = cfg.apiKeyEnv === undefined ? (known ? [known.apiKeyEnv] : []) : [cfg.apiKeyEnv].flat();
   const apiKeys: string[] = [];
   for (const name of keyVars) {
     const value = env[name];
     if (value) apiKeys.push(value);
-    else if (cfg.apiKeyEnv !== undefined || !cfg.selfHosted) {
-      problems.push(`${path}.apiKeyEnv: environment variable ${name} is not set`);
-    }
+    else if (cfg.apiKeyEnv !== undefined || !selfHosted) problems.push(`${path}.apiKeyEnv: environment variable ${name} is not set`);
   }
   if (!type || !baseURL) return undefined;
   return Object.freeze({
     id,
-    type,
+    type: type as Dialect,
     baseURL: baseURL.replace(/\/+$/, ''),
     apiKeys,
     headers: { ...(cfg.headers ?? {}) },
-    jurisdiction: cfg.jurisdiction ?? builtin?.jurisdiction,
-    selfHosted: cfg.selfHosted ?? false,
+    jurisdiction: cfg.jurisdiction ?? known?.jurisdiction,
+    selfHosted,
     timeouts: { ...DEFAULT_TIMEOUTS, ...(cfg.timeouts ?? {}) },
     maxConnections: cfg.maxConnections ?? 128,
+    company: known?.company,
+    dataRetentionDays: known?.dataRetentionDays,
+    trainsOnPrompts: known?.trainsOnPrompts,
   });
 }

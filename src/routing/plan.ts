@@ -59,7 +59,11 @@ export function planAttempts(input: PlanInput, registry: ModelRegistry, aliases:
     }
   }
   if (!resolvedAny) {
-    throw new GatewayError('model_not_found', `model '${input.model}' is not served by this gateway (GET /v1/models lists the models it serves)`, { param: 'model' });
+    const known = registry.catalogue?.model(input.model);
+    const why = known
+      ? `model '${input.model}' (${known.id}) is in the catalogue, but no configured provider serves it`
+      : `model '${input.model}' is not served by this gateway`;
+    throw new GatewayError('model_not_found', `${why} (GET /v1/models lists the models it serves)`, { param: 'model' });
   }
   if (attempts.length === 0) {
     throw new GatewayError('invalid_request', `no host of '${input.model}' is left after the provider preferences of this request`, { param: 'provider' });

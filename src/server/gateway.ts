@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { loadCatalogue, type Catalogue } from '../catalog/catalogue.js';
 import { buildRegistry, type ModelRegistry } from '../catalog/registry.js';
 import type { Dialect } from '../catalog/types.js';
 import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** The model catalogue; default: the one shipped with the project. */
+  catalogue?: Catalogue;
 }
 
 export interface Gateway {
@@ -43,6 +46,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { registry, warnings } = buildRegistry({
     config,
     env,
+    catalogue: options.catalogue ?? loadCatalogue(),
     detectFromEnv: options.detectProviders ?? false,
     hasAdapter: (dialect: Dialect) => dialect === 'openai-compatible',
   });

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { findConfigFile, loadConfig, parseConfigText } from '../../src/config/load.js';
 import { buildRegistry } from '../../src/catalog/registry.js';
 import { resolveAuth, isLoopbackHost } from '../../src/server/auth.js';
+import { miniCatalogue } from '../support/catalogue.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -129,14 +130,16 @@ colour: blue
 
 describe('providers', () => {
   const hasAdapter = (d: string) => d === 'openai-compatible';
+  const catalogue = miniCatalogue();
 
   it('detects providers from the usual API-key variables when no file exists', () => {
     const config = parseConfigText('', 'x', {});
     const { registry, warnings } = buildRegistry({
       config,
-      env: { DEEPSEEK_API_KEY: 'sk-d', MISTRAL_API_KEY: 'm', ANTHROPIC_API_KEY: 'a' },
+      env: { DEEPSEEK_API_KEY: 'sk-d', MISTRAL_API_KEY: 'm', ANTHROPIC_API_KEY: 'a', AWS_ACCESS_KEY_ID: 'x' },
       detectFromEnv: true,
       hasAdapter,
+      catalogue,
     });
     expect([...registry.providers.keys()].sort()).toEqual(['deepseek', 'mistral']);
     expect(warnings.map((w) => w.provider)).toEqual(['anthropic']);
@@ -146,7 +149,7 @@ describe('providers', () => {
 
   it('lets a catalogue provider inherit its facts and a config override them', () => {
     const config = parseConfigText('providers:\n  deepseek: { baseURL: "http://127.0.0.1:9/v1", models: { acme/x: x-1 } }', 'x', {});
-    const { registry } = buildRegistry({ config, env: { DEEPSEEK_API_KEY: 'k' }, detectFromEnv: false, hasAdapter });
+    const { registry } = buildRegistry({ config, env: { DEEPSEEK_API_KEY: 'k' }, detectFromEnv: false, hasAdapter, catalogue });
     const provider = registry.providers.get('deepseek')!;
     expect(provider.baseURL).toBe('http://127.0.0.1:9/v1');
     expect(provider.jurisdiction).toBe('CN');
@@ -156,7 +159,7 @@ describe('providers', () => {
 
   it('stops start-up when a named key variable is unset, and needs type and baseURL for new providers', () => {
     const config = parseConfigText('providers:\n  mine: { apiKeyEnv: MINE_KEY }\n  vllm: { type: openai-compatible, baseURL: "http://127.0.0.1:8000/v1", selfHosted: true }', 'x', {});
-    expect(problems(() => buildRegistry({ config, env: {}, detectFromEnv: false, hasAdapter }))).toEqual([
+    expect(problems(() => buildRegistry({ config, env: {}, detectFromEnv: false, hasAdapter, catalogue }))).toEqual([
       'providers.mine.type: required for a provider the catalogue does not know',
       'providers.mine.baseURL: required for a provider the catalogue does not know',
       'providers.mine.apiKeyEnv: environment variable MINE_KEY is not set',

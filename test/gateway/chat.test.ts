@@ -203,12 +203,35 @@ describe('OpenAI SDK through the gateway', () => {
     const res = await fetch(`${stack.url}/v1/models`);
     const body = (await res.json()) as { data: Record<string, unknown>[] };
     const priced = body.data.find((m) => m.id === 'test/priced')!;
-    expect(priced.pricing).toEqual({ prompt: '2e-7', completion: '8e-7' });
+    expect(priced.pricing).toEqual({ prompt: '0.0000002', completion: '0.0000008', input_cache_read: '0.00000005' });
+    expect(priced.origin).toBeNull();
     expect(priced.hosts).toEqual([
-      { provider: 'sim', model: 'sim-priced', jurisdiction: 'US', self_hosted: false, pricing: { prompt: '2e-7', completion: '8e-7', cached_prompt: '5e-8' } },
+      {
+        provider: 'sim',
+        model: 'sim-priced',
+        jurisdiction: 'US',
+        self_hosted: false,
+        configured: true,
+        pricing: { prompt: '0.0000002', completion: '0.0000008', input_cache_read: '0.00000005' },
+        context_length: null,
+      },
     ]);
     const models = await stack.client.models.list();
     expect(models.data.map((m) => m.id)).toContain('test/model');
+  });
+
+  it('lists the whole catalogue with ?all=1, marking unconfigured hosts', async () => {
+    const body = (await (await fetch(`${stack.url}/v1/models?all=1`)).json()) as { data: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const sonnet = body.data.find((m) => m.id === 'anthropic/claude-sonnet-4.5')!;
+    expect(sonnet).toMatchObject({ origin: 'US', license: 'Proprietary', open_weights: false, context_length: 200000 });
+    expect(sonnet.pricing).toMatchObject({ prompt: '0.000003', completion: '0.000015' });
+    expect(sonnet.hosts.map((h: { provider: string; configured: boolean }) => [h.provider, h.configured])).toEqual([
+      ['anthropic', false],
+      ['bedrock', false],
+    ]);
+    const deepseek = body.data.find((m) => m.id === 'deepseek/deepseek-v3.2')!;
+    expect(deepseek).toMatchObject({ origin: 'CN', license: 'MIT', open_weights: true });
+    expect(body.data.some((m) => m.id === 'test/priced')).toBe(true);
   });
 
   it('never lets the upstream key reach a response or a log line', async () => {

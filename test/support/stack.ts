@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { parseConfigText } from '../../src/config/load.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { createLogger } from '../../src/server/logger.js';
+import { miniCatalogue } from './catalogue.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 export const SIM_KEY = 'sk-sim-upstream-secret-0123456789';
@@ -56,7 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   });
   const logger = createLogger('debug', sink);
-  const gateway = await startGateway({ config, env, port: 0, logger });
+  const gateway = await startGateway({ config, env, port: 0, logger, catalogue: miniCatalogue() });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: options.env?.SWITCHBOARD_ADMIN_KEY ?? 'unused-on-loopback', maxRetries: 0, timeout: 15_000 });
   return {
     sim,
