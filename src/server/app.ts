@@ -7,6 +7,7 @@ import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
 
 /** Framework errors (body parsing, limits) in the catalogue's terms. */
@@ -66,6 +67,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   });
 
   registerHealthRoutes(app, ctx);
+  registerMetricsRoute(app, ctx);
   registerModelRoutes(app, ctx);
   registerChatRoutes(app, ctx);
   registerEmbeddingsRoutes(app, ctx);

@@ -4,6 +4,7 @@ import type { ModelRegistry } from '../catalog/registry.js';
 import type { Executor } from '../routing/execute.js';
 import type { AuthSettings } from './auth.js';
 import type { Redactor } from '../util/redact.js';
+import type { Accounting } from './accounting.js';
 
 /** Everything a route needs, built once by the composition root. */
 export interface GatewayContext {
@@ -13,6 +14,7 @@ export interface GatewayContext {
   auth: AuthSettings;
   logger: Logger;
   redactor: Redactor;
+  accounting: Accounting;
   /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */
   draining: () => boolean;
 }

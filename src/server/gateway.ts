@@ -8,7 +8,9 @@ import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
 import { Redactor } from '../util/redact.js';
+import { Accounting } from './accounting.js';
 import { buildApp } from './app.js';
+import { GatewayMetrics } from './metrics.js';
 import { resolveAuth } from './auth.js';
 import { createLogger } from './logger.js';
 
@@ -20,6 +22,7 @@ export interface GatewayOptions {
   host?: string;
   port?: number;
   logger?: Logger;
+  metrics?: GatewayMetrics;
   /** The model catalogue; default: the one shipped with the project. */
   catalogue?: Catalogue;
 }
@@ -66,6 +69,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     logger,
     redactor,
+    accounting: new Accounting(options.metrics ?? new GatewayMetrics()),
     draining: () => draining,
   });
   await app.listen({ host, port });

@@ -249,3 +249,17 @@ describe('OpenAI SDK through the gateway', () => {
     expect(ready.headers.get('x-request-id')).toBeTruthy();
   });
 });
+
+describe('metrics', () => {
+  it('exposes Prometheus metrics with bounded labels and counts unpriced responses', async () => {
+    await stack.client.chat.completions.create({ model: 'test/model', messages: [{ role: 'user', content: 'count me' }] });
+    const res = await fetch(`${stack.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/switchboard_requests_total\{route="chat",model="test\/model",provider="sim",status="2xx"\} \d+/);
+    expect(text).toMatch(/switchboard_unpriced_responses_total\{provider="sim",model="test\/model"\} \d+/);
+    expect(text).toMatch(/switchboard_tokens_total\{provider="sim",model="test\/priced",kind="input"\} \d+/);
+    expect(text).not.toContain(SIM_KEY);
+    expect(text).not.toMatch(/request_?id/i);
+  });
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, mergeUsage, type ChatRequest, type StreamEvent, type Usage } from '../../canonical/index.js';
 import { computeCost, nanoToUsd } from '../../catalog/cost.js';
 import type { HostRoute } from '../../catalog/types.js';
-import { AttemptsExhausted, asGatewayError, type AttemptRecord, type StreamOutcome } from '../../routing/execute.js';
+import { AttemptsExhausted, asGatewayError, type AttemptRecord, type ChatOutcome, type StreamOutcome } from '../../routing/execute.js';
 import { planAttempts, type PlannedAttempt } from '../../routing/plan.js';
 import { decodeChatRequest } from '../../surfaces/openai/decode.js';
 import { encodeChatResponse, OpenAIStreamEncoder, responseId } from '../../surfaces/openai/encode.js';
@@ -35,34 +35,53 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
   const aliases = ctx.config.routing.aliases;
 
   app.post('/v1/chat/completions', async (req: FastifyRequest, reply: FastifyReply) => {
+    const startedAt = performance.now();
     checkModelAccess(ctx.auth, req.headers);
     const request = decodeChatRequest(req.body);
     const plan = planAttempts(request, ctx.registry, aliases);
     const signal = clientGone(reply);
-    if (request.stream) return streamChat(ctx, req, reply, request, plan, signal);
+    if (request.stream) return streamChat(ctx, req, reply, request, plan, signal, startedAt);
 
-    const outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal });
-    const served = { requestId: req.id, model: outcome.attempt.model.id, provider: outcome.attempt.host.provider.id, attempts: outcome.attempts.length };
-    const cost = costReport(outcome.response.usage, outcome.attempt.host);
-    reply.header('x-switchboard-route', routeHeader(outcome.attempt, outcome.attempts));
-    logServed(req, served, 200, outcome.response.usage);
-    return encodeChatResponse(outcome.response, served, cost);
+    let outcome: ChatOutcome;
+    try {
+      outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal });
+    } catch (err) {
+      throw recordFailure(ctx, req, 'chat', false, plan, err, startedAt);
+    }
+    const { attempt, attempts, response } = outcome;
+    const served = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+    const cost = costReport(response.usage, attempt.host);
+    reply.header('x-switchboard-route', routeHeader(attempt, attempts));
+    ctx.accounting.record(req, { route: 'chat', stream: false, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+    return encodeChatResponse(response, served, cost);
   });
 }
 
-function logServed(req: FastifyRequest, served: { model: string; provider: string; attempts: number }, status: number, usage?: Usage, error?: GatewayError): void {
-  req.log.info(
-    {
-      model: served.model,
-      provider: served.provider,
-      attempts: served.attempts,
-      status,
-      inputTokens: usage?.inputTokens,
-      outputTokens: usage?.outputTokens,
-      ...(error ? { errorCode: error.code } : {}),
-    },
-    'request served',
-  );
+/** Accounts for a request no host answered, and returns the error to send. */
+export function recordFailure(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  route: 'chat' | 'embeddings' | 'messages',
+  stream: boolean,
+  plan: PlannedAttempt[],
+  err: unknown,
+  startedAt: number,
+): GatewayError {
+  const error = asGatewayError(err);
+  if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'request failed');
+  const attempts = err instanceof AttemptsExhausted ? err.attempts : [];
+  const last = attempts.at(-1);
+  ctx.accounting.record(req, {
+    route,
+    stream,
+    model: plan[0]!.model.id,
+    provider: last?.provider ?? error.provider ?? '',
+    status: error.status,
+    attempts,
+    error,
+    startedAt,
+  });
+  return error;
 }
 
 async function streamChat(
@@ -72,6 +91,7 @@ async function streamChat(
   request: ChatRequest,
   plan: PlannedAttempt[],
   signal: AbortSignal,
+  startedAt: number,
 ): Promise<void> {
   reply.hijack();
   const writer = new SseWriter(reply.raw, { 'x-request-id': req.id });
@@ -82,9 +102,7 @@ async function streamChat(
     outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal });
   } catch (err) {
     clearInterval(keepAlive);
-    const error = asGatewayError(err);
-    if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'stream failed');
-    logServed(req, { model: plan[0]!.model.id, provider: error.provider ?? '', attempts: err instanceof AttemptsExhausted ? err.attempts.length : 0 }, error.status, undefined, error);
+    const error = recordFailure(ctx, req, 'chat', true, plan, err, startedAt);
     if (writer.committed) {
       await writer.write(`data: ${JSON.stringify(openAIErrorBody(error))}\n\n`);
       writer.end();
@@ -138,19 +156,20 @@ async function streamChat(
     if (writer.closed) await outcome.rest.return?.();
   }
 
-  const served = { model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+  const base = { route: 'chat' as const, stream: true, model: attempt.model.id, provider: attempt.host.provider.id, attempts, usage, startedAt };
   if (signal.aborted || writer.closed) {
-    logServed(req, served, 499, usage, new GatewayError('stream_interrupted', 'client closed the connection'));
+    ctx.accounting.record(req, { ...base, status: 499, error: new GatewayError('stream_interrupted', 'client closed the connection') });
     return;
   }
   if (failure) {
     await writer.write(encoder.error(failure));
     writer.end();
-    logServed(req, served, failure.status, usage, failure);
+    ctx.accounting.record(req, { ...base, status: failure.status, error: failure });
     return;
   }
   const finalUsage = usage ?? {};
-  await writer.write(encoder.end({ usage: finalUsage, cost: costReport(finalUsage, attempt.host) }));
+  const cost = costReport(finalUsage, attempt.host);
+  await writer.write(encoder.end({ usage: finalUsage, cost }));
   writer.end();
-  logServed(req, served, 200, finalUsage);
+  ctx.accounting.record(req, { ...base, usage: finalUsage, status: 200, cost });
 }

@@ -4,16 +4,25 @@ import { decodeEmbeddingsRequest } from '../../surfaces/openai/decode.js';
 import { encodeEmbeddingsResponse } from '../../surfaces/openai/encode.js';
 import type { GatewayContext } from '../context.js';
 import { checkModelAccess } from '../auth.js';
-import { clientGone, costReport, routeHeader } from './chat.js';
+import { clientGone, costReport, recordFailure, routeHeader } from './chat.js';
 
 export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/embeddings', async (req, reply) => {
+    const startedAt = performance.now();
     checkModelAccess(ctx.auth, req.headers);
     const request = decodeEmbeddingsRequest(req.body);
     const plan = planAttempts({ model: request.model }, ctx.registry, ctx.config.routing.aliases);
-    const outcome = await ctx.executor.embeddings(request, plan, { requestId: req.id, signal: clientGone(reply) });
-    reply.header('x-switchboard-route', routeHeader(outcome.attempt, outcome.attempts));
-    const served = { requestId: req.id, model: outcome.attempt.model.id, provider: outcome.attempt.host.provider.id, attempts: outcome.attempts.length };
-    return encodeEmbeddingsResponse(outcome.response, served, costReport(outcome.response.usage, outcome.attempt.host));
+    let outcome: Awaited<ReturnType<typeof ctx.executor.embeddings>>;
+    try {
+      outcome = await ctx.executor.embeddings(request, plan, { requestId: req.id, signal: clientGone(reply) });
+    } catch (err) {
+      throw recordFailure(ctx, req, 'embeddings', false, plan, err, startedAt);
+    }
+    const { attempt, attempts, response } = outcome;
+    reply.header('x-switchboard-route', routeHeader(attempt, attempts));
+    const served = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+    const cost = costReport(response.usage, attempt.host);
+    ctx.accounting.record(req, { route: 'embeddings', stream: false, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+    return encodeEmbeddingsResponse(response, served, cost);
   });
 }

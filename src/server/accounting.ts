@@ -1,0 +1,60 @@
+import type { FastifyRequest } from 'fastify';
+import type { GatewayError } from '../canonical/errors.js';
+import type { Usage } from '../canonical/usage.js';
+import type { AttemptRecord } from '../routing/execute.js';
+import type { CostReport } from '../surfaces/served.js';
+import { GatewayMetrics } from './metrics.js';
+
+/** What became of one request: the single record that logs, metrics (and the ledger) are fed from. */
+export interface RequestOutcome {
+  route: 'chat' | 'embeddings' | 'messages';
+  stream: boolean;
+  /** Canonical id of the model that answered (or was asked for, when none did). */
+  model: string;
+  provider: string;
+  status: number;
+  attempts: AttemptRecord[];
+  usage?: Usage;
+  cost?: CostReport;
+  error?: GatewayError;
+  startedAt: number;
+}
+
+/** The usage tap: called once per request, after the response ended, off the response's critical path. */
+export class Accounting {
+  constructor(readonly metrics: GatewayMetrics) {}
+
+  record(req: FastifyRequest, outcome: RequestOutcome): void {
+    const durationMs = performance.now() - outcome.startedAt;
+    const { usage, cost } = outcome;
+    req.log.info(
+      {
+        route: outcome.route,
+        model: outcome.model,
+        provider: outcome.provider,
+        attempts: outcome.attempts.length,
+        status: outcome.status,
+        durationMs: Math.round(durationMs),
+        inputTokens: usage?.inputTokens,
+        outputTokens: usage?.outputTokens,
+        costUsd: cost?.usd,
+        ...(outcome.error ? { errorCode: outcome.error.code } : {}),
+      },
+      'request served',
+    );
+    const m = this.metrics;
+    m.requests.inc({ route: outcome.route, model: outcome.model, provider: outcome.provider, status: GatewayMetrics.statusClass(outcome.status) });
+    m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);
+    for (const attempt of outcome.attempts) {
+      if (attempt.outcome === 'error') m.upstreamErrors.inc({ provider: attempt.provider, code: attempt.errorCode ?? 'unknown' });
+    }
+    if (cost?.status === 'unpriced' && outcome.status < 400) m.unpriced.inc({ provider: outcome.provider, model: outcome.model });
+    if (usage && outcome.provider) {
+      const labels = { provider: outcome.provider, model: outcome.model };
+      if (usage.inputTokens) m.tokens.inc({ ...labels, kind: 'input' }, usage.inputTokens);
+      if (usage.cachedInputTokens) m.tokens.inc({ ...labels, kind: 'cached_input' }, usage.cachedInputTokens);
+      if (usage.outputTokens) m.tokens.inc({ ...labels, kind: 'output' }, usage.outputTokens);
+      if (usage.reasoningTokens) m.tokens.inc({ ...labels, kind: 'reasoning' }, usage.reasoningTokens);
+    }
+  }
+}
