@@ -2,16 +2,52 @@
 
 export type Role = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
+/** Anthropic-style prompt-cache breakpoint; carried to hosts that take it, a no-op elsewhere. */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export interface TextPart {
   type: 'text';
   text: string;
+  cacheControl?: CacheControl;
 }
 
 export interface ImagePart {
   type: 'image';
-  /** An http(s) URL or a data: URL. */
+  /** An http(s) URL or a data: URL (`data:<media type>;base64,<data>`). */
   url: string;
   detail?: 'auto' | 'low' | 'high';
+  cacheControl?: CacheControl;
+}
+
+/**
+ * Reasoning state that must survive a round trip through the client, in OpenRouter's `reasoning_details` terms:
+ * a reasoning text with its signature (Anthropic thinking), encrypted reasoning (Anthropic redacted thinking,
+ * Gemini thought signatures; `id` names the tool call a Gemini signature belongs to), or a summary.
+ */
+export interface ReasoningDetail {
+  type: 'reasoning.text' | 'reasoning.encrypted' | 'reasoning.summary';
+  text?: string;
+  signature?: string;
+  data?: string;
+  summary?: string;
+  /** Who can read it back: `anthropic-claude-v1`, `google-gemini-v1`, `unknown`. */
+  format?: string;
+  id?: string;
+  index?: number;
+}
+
+/** Reasoning controls, whatever dialect the client used (reasoning_effort, OpenRouter's reasoning, Anthropic's thinking). */
+export interface ReasoningControl {
+  /** false turns reasoning off where the model allows it. */
+  enabled?: boolean;
+  effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+  /** Token budget for reasoning (Anthropic budget_tokens, Gemini thinkingBudget). */
+  maxTokens?: number;
+  /** Reason, but do not return the reasoning to the client. */
+  exclude?: boolean;
 }
 
 export type ContentPart = TextPart | ImagePart;
@@ -34,6 +70,10 @@ export interface Message {
   toolCallId?: string;
   /** Assistant turns: reasoning text the model produced earlier (sent back by some clients). */
   reasoning?: string;
+  /** Assistant turns: signed or encrypted reasoning to hand back to the host that produced it. */
+  reasoningDetails?: ReasoningDetail[];
+  /** Tool turns: the result reports a failure (Anthropic `is_error`). */
+  isError?: boolean;
   /** Assistant turns: the message continues as a prefill (resumption, prefix completion). */
   prefix?: boolean;
 }
@@ -45,6 +85,7 @@ export interface ToolDefinition {
   /** JSON Schema of the arguments. */
   parameters?: Record<string, unknown>;
   strict?: boolean;
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice =
@@ -83,6 +124,7 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   temperature?: number;
   topP?: number;
+  topK?: number;
   maxTokens?: number;
   stop?: string[];
   seed?: number;
@@ -91,7 +133,7 @@ export interface ChatRequest {
   presencePenalty?: number;
   logprobs?: boolean;
   topLogprobs?: number;
-  reasoningEffort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+  reasoning?: ReasoningControl;
   stream: boolean;
   /** The client asked for usage in the stream (stream_options.include_usage). */
   includeUsage: boolean;

@@ -1,4 +1,4 @@
-import type { ToolCall } from './request.js';
+import type { ReasoningDetail, ToolCall } from './request.js';
 import type { Usage } from './usage.js';
 
 /** Unified finish reasons; the host's own value is kept beside it as `raw`. */
@@ -13,10 +13,13 @@ export interface ChatResponse {
   systemFingerprint?: string;
   content: string | null;
   reasoning?: string;
+  reasoningDetails?: ReasoningDetail[];
   refusal?: string | null;
   toolCalls?: ToolCall[];
   finishReason: FinishReason;
   rawFinishReason?: string;
+  /** The stop sequence that ended the answer, when the host says which. */
+  stopSequence?: string;
   logprobs?: unknown;
   usage: Usage;
 }

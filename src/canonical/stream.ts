@@ -1,3 +1,4 @@
+import type { ReasoningDetail } from './request.js';
 import type { FinishReason } from './response.js';
 import type { Usage } from './usage.js';
 import type { GatewayError } from './errors.js';
@@ -10,9 +11,11 @@ export type StreamEvent =
   | { type: 'start'; id?: string; created?: number; upstreamModel?: string; systemFingerprint?: string }
   | { type: 'text-delta'; text: string; logprobs?: unknown }
   | { type: 'reasoning-delta'; text: string }
+  /** A signature, encrypted reasoning or summary: state the client must hand back on its next turn. */
+  | { type: 'reasoning-detail'; detail: ReasoningDetail }
   | { type: 'refusal-delta'; text: string }
   | { type: 'tool-call-delta'; index: number; id?: string; name?: string; argumentsDelta: string }
-  | { type: 'finish'; reason: FinishReason; raw?: string }
+  | { type: 'finish'; reason: FinishReason; raw?: string; stopSequence?: string }
   | { type: 'usage'; usage: Usage }
   | { type: 'error'; error: GatewayError };
 

@@ -6,6 +6,11 @@ export interface AdapterCall {
   /** Aborted when the client goes away or the gateway gives up on this attempt. */
   signal: AbortSignal;
   requestId: string;
+  /**
+   * Reports a request parameter this host does not support and that was dropped or changed; the client sees it
+   * in `x-switchboard-warnings`. Never silently drop a parameter, never fail for one.
+   */
+  warn(message: string): void;
 }
 
 /**

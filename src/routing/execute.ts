@@ -1,6 +1,6 @@
 import { GatewayError, isContentEvent, type ChatRequest, type ChatResponse, type EmbeddingsRequest, type EmbeddingsResponse, type StreamEvent } from '../canonical/index.js';
 import type { Dialect } from '../catalog/types.js';
-import type { ProviderAdapter } from '../providers/types.js';
+import type { AdapterCall, ProviderAdapter } from '../providers/types.js';
 import type { PlannedAttempt } from './plan.js';
 
 export interface AttemptRecord {
@@ -15,6 +15,8 @@ export interface AttemptRecord {
 export interface ExecutionContext {
   requestId: string;
   signal: AbortSignal;
+  /** Collects the warnings of the attempt that answers (x-switchboard-warnings). */
+  warnings?: string[];
 }
 
 export interface Served {
@@ -63,6 +65,18 @@ export class Executor {
     return adapter;
   }
 
+  private call(attempt: PlannedAttempt, ctx: ExecutionContext): AdapterCall {
+    const warnings = ctx.warnings;
+    return {
+      route: attempt.host,
+      signal: ctx.signal,
+      requestId: ctx.requestId,
+      warn: (message) => {
+        if (warnings && !warnings.includes(message)) warnings.push(message);
+      },
+    };
+  }
+
   private record(records: AttemptRecord[], attempt: PlannedAttempt, started: number, error?: GatewayError): void {
     records.push({
       provider: attempt.host.provider.id,
@@ -88,7 +102,7 @@ export class Executor {
     for (const attempt of plan) {
       const started = performance.now();
       try {
-        const response = await this.adapterFor(attempt).chat(request, { route: attempt.host, signal: ctx.signal, requestId: ctx.requestId });
+        const response = await this.adapterFor(attempt).chat(request, this.call(attempt, ctx));
         this.record(records, attempt, started);
         return { response, attempt, attempts: records };
       } catch (err) {
@@ -107,7 +121,7 @@ export class Executor {
       const started = performance.now();
       let iterator: AsyncIterator<StreamEvent>;
       try {
-        const events = await this.adapterFor(attempt).chatStream(request, { route: attempt.host, signal: ctx.signal, requestId: ctx.requestId });
+        const events = await this.adapterFor(attempt).chatStream(request, this.call(attempt, ctx));
         iterator = events[Symbol.asyncIterator]();
       } catch (err) {
         last = asGatewayError(err);
@@ -149,7 +163,7 @@ export class Executor {
       if (!adapter.embeddings) continue;
       const started = performance.now();
       try {
-        const response = await adapter.embeddings(request, { route: attempt.host, signal: ctx.signal, requestId: ctx.requestId });
+        const response = await adapter.embeddings(request, this.call(attempt, ctx));
         this.record(records, attempt, started);
         return { response, attempt, attempts: records };
       } catch (err) {

@@ -17,6 +17,8 @@ export interface RequestOutcome {
   usage?: Usage;
   cost?: CostReport;
   error?: GatewayError;
+  /** Parameters the serving host did not support (dropped or changed). */
+  warnings?: string[];
   startedAt: number;
 }
 
@@ -39,6 +41,7 @@ export class Accounting {
         outputTokens: usage?.outputTokens,
         costUsd: cost?.usd,
         ...(outcome.error ? { errorCode: outcome.error.code } : {}),
+        ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
       },
       'request served',
     );

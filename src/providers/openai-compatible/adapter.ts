@@ -11,77 +11,13 @@ import {
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
-import { transportError, upstreamHttpError, type AbortReason } from '../shared/errors.js';
+import { AttemptControl, FINISH_TAIL_MS, readCapped } from '../shared/attempt.js';
+import { transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
 import { readSse } from '../shared/sse.js';
 import { ChunkDecoder, decodeChatResponse, decodeEmbeddingsResponse } from './decode.js';
 import { encodeChatRequest, encodeEmbeddingsRequest } from './encode.js';
 import { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
-
-/** After a finish reason, how long to wait for a trailing usage chunk or `[DONE]` before finalising anyway. */
-const FINISH_TAIL_MS = 2_000;
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
-type Reason = AbortReason | 'tail' | 'done';
-
-/** One attempt's abort controller, linked to the client's signal and to the attempt's timers. */
-class AttemptControl {
-  readonly controller = new AbortController();
-  reason: Reason | undefined;
-  private timers: NodeJS.Timeout[] = [];
-  private firstToken: NodeJS.Timeout | undefined;
-  private readonly onClientAbort = () => this.abort('client');
-
-  constructor(private readonly clientSignal: AbortSignal, totalMs: number, firstTokenMs: number | undefined) {
-    if (clientSignal.aborted) this.abort('client');
-    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
-    this.timers.push(setTimeout(() => this.abort('total'), totalMs));
-    if (firstTokenMs !== undefined) this.firstToken = setTimeout(() => this.abort('first-token'), firstTokenMs);
-  }
-
-  abort(reason: Reason): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    this.controller.abort();
-  }
-
-  firstTokenArrived(): void {
-    if (this.firstToken) {
-      clearTimeout(this.firstToken);
-      this.firstToken = undefined;
-    }
-  }
-
-  after(ms: number, reason: Reason): void {
-    this.timers.push(setTimeout(() => this.abort(reason), ms));
-  }
-
-  dispose(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.firstTokenArrived();
-    this.clientSignal.removeEventListener('abort', this.onClientAbort);
-  }
-
-  get transportReason(): AbortReason | undefined {
-    const r = this.reason;
-    return r === 'tail' || r === 'done' ? undefined : r;
-  }
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_ERROR_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** The shared adapter for every host that speaks OpenAI's Chat Completions dialect. */
 export class OpenAICompatibleAdapter implements ProviderAdapter {
@@ -163,22 +99,22 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
     const { provider, upstreamModel } = call.route;
-    const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider));
+    const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider), call.warn);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, '/chat/completions', body, call, control, false);
-    return decodeChatResponse(await this.readJson(provider, response, control), provider.id);
+    return decodeChatResponse(await this.readJson(provider, response, control), provider.id, this.quirks(provider));
   }
 
   async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
     const { provider, upstreamModel } = call.route;
-    const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider));
+    const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider), call.warn);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, provider.timeouts.firstTokenMs);
     const response = await this.send(provider, '/chat/completions', body, call, control, true);
     return this.events(provider, response, control);
   }
 
   private async *events(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent> {
-    const decoder = new ChunkDecoder(provider.id);
+    const decoder = new ChunkDecoder(provider.id, this.quirks(provider));
     const out: StreamEvent[] = [];
     let sawDone = false;
     let tail: 'none' | 'finish' | 'complete' = 'none';

@@ -7,6 +7,8 @@ import {
   type ToolCall,
   type Usage,
 } from '../../canonical/index.js';
+import type { OpenAICompatibleQuirks } from './quirks.js';
+import { splitThinkTags, ThinkTagSplitter } from './think-tags.js';
 
 type Json = Record<string, unknown>;
 
@@ -68,14 +70,45 @@ export function decodeFinishReason(raw: unknown): FinishReason {
   }
 }
 
+/**
+ * MiniMax reports some failures as HTTP 200 with `base_resp.status_code` ≠ 0 (platform.minimax.io, error codes).
+ * Returns the error to raise, or undefined when the body is a normal answer.
+ */
+export function baseRespError(root: Json | undefined, providerId: string): GatewayError | undefined {
+  const base = asObject(root?.base_resp);
+  const code = num(base?.status_code);
+  if (!base || code === undefined || code === 0) return undefined;
+  const message = `provider ${providerId} reported error ${code}: ${typeof base.status_msg === 'string' ? base.status_msg.slice(0, 200) : 'unknown'}`;
+  const options = { provider: providerId, upstreamStatus: 200 };
+  switch (code) {
+    case 1002:
+    case 1039:
+      return new GatewayError('upstream_rate_limited', message, options);
+    case 1004:
+    case 2049:
+      return new GatewayError('upstream_auth_failed', `provider ${providerId} rejected the gateway's credentials (error ${code})`, options);
+    case 1026:
+    case 1027:
+      return new GatewayError('content_filtered', message, options);
+    case 2013:
+      return new GatewayError('upstream_bad_request', message, { ...options, status: 400 });
+    default:
+      return new GatewayError('upstream_error', message, options);
+  }
+}
+
 function reasoningText(holder: Json): string | undefined {
   // DeepSeek, Qwen, Kimi, GLM and vLLM say reasoning_content; OpenRouter, Groq and Ollama say reasoning.
   const value = holder.reasoning_content ?? holder.reasoning;
   return typeof value === 'string' ? value : undefined;
 }
 
-export function decodeChatResponse(body: unknown, providerId: string): ChatResponse {
+export function decodeChatResponse(body: unknown, providerId: string, quirks?: OpenAICompatibleQuirks): ChatResponse {
   const root = asObject(body);
+  if (quirks?.baseRespErrors) {
+    const error = baseRespError(root, providerId);
+    if (error) throw error;
+  }
   const choice = asObject(Array.isArray(root?.choices) ? root.choices[0] : undefined);
   const message = asObject(choice?.message);
   if (!root || !choice || !message) {
@@ -95,13 +128,20 @@ export function decodeChatResponse(body: unknown, providerId: string): ChatRespo
     }
   }
   const rawFinish = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
+  let content = typeof message.content === 'string' ? message.content : null;
+  let reasoning = reasoningText(message);
+  if (quirks?.thinkTags && content !== null && content.includes('<think>')) {
+    const split = splitThinkTags(content);
+    content = split.content;
+    reasoning = (reasoning ?? '') + split.reasoning;
+  }
   return {
     id: typeof root.id === 'string' ? root.id : undefined,
     created: num(root.created),
     upstreamModel: typeof root.model === 'string' ? root.model : undefined,
     systemFingerprint: typeof root.system_fingerprint === 'string' ? root.system_fingerprint : undefined,
-    content: typeof message.content === 'string' ? message.content : null,
-    reasoning: reasoningText(message),
+    content,
+    reasoning,
     refusal: typeof message.refusal === 'string' ? message.refusal : null,
     toolCalls: toolCalls.length > 0 ? toolCalls : undefined,
     finishReason: decodeFinishReason(rawFinish),
@@ -116,14 +156,31 @@ export class ChunkDecoder {
   private started = false;
   sawFinish = false;
   sawUsage = false;
+  private readonly thinkTags: ThinkTagSplitter | undefined;
+  /** Tool-call ids seen per wire index, and the canonical index each wire index maps to now. */
+  private readonly toolIds = new Map<number, string>();
+  private readonly toolIndex = new Map<number, number>();
+  private nextToolIndex = 0;
 
-  constructor(private readonly providerId: string) {}
+  constructor(
+    private readonly providerId: string,
+    private readonly quirks?: OpenAICompatibleQuirks,
+  ) {
+    this.thinkTags = quirks?.thinkTags ? new ThinkTagSplitter() : undefined;
+  }
 
   decode(chunk: unknown, out: StreamEvent[]): void {
     const root = asObject(chunk);
     if (!root) {
       out.push({ type: 'error', error: new GatewayError('upstream_malformed', `provider ${this.providerId} sent a stream chunk that is not an object`, { provider: this.providerId }) });
       return;
+    }
+    if (this.quirks?.baseRespErrors) {
+      const error = baseRespError(root, this.providerId);
+      if (error) {
+        out.push({ type: 'error', error });
+        return;
+      }
     }
     if (root.error !== undefined) {
       const err = asObject(root.error);
@@ -148,6 +205,7 @@ export class ChunkDecoder {
       if (delta) this.decodeDelta(delta, choice?.logprobs ?? undefined, out);
       const finish = choice?.finish_reason;
       if (typeof finish === 'string' && finish) {
+        this.flushThinkTags(out);
         this.sawFinish = true;
         out.push({ type: 'finish', reason: decodeFinishReason(finish), raw: finish });
       }
@@ -164,7 +222,13 @@ export class ChunkDecoder {
     const reasoning = reasoningText(delta);
     if (reasoning) out.push({ type: 'reasoning-delta', text: reasoning });
     if (typeof delta.content === 'string' && delta.content.length > 0) {
-      out.push(logprobs ? { type: 'text-delta', text: delta.content, logprobs } : { type: 'text-delta', text: delta.content });
+      if (this.thinkTags) {
+        const split = this.thinkTags.push(delta.content);
+        if (split.reasoning) out.push({ type: 'reasoning-delta', text: split.reasoning });
+        if (split.content) out.push({ type: 'text-delta', text: split.content });
+      } else {
+        out.push(logprobs ? { type: 'text-delta', text: delta.content, logprobs } : { type: 'text-delta', text: delta.content });
+      }
     }
     if (typeof delta.refusal === 'string' && delta.refusal.length > 0) out.push({ type: 'refusal-delta', text: delta.refusal });
     if (Array.isArray(delta.tool_calls)) {
@@ -172,8 +236,8 @@ export class ChunkDecoder {
         const call = asObject(delta.tool_calls[i]);
         if (!call) continue;
         const fn = asObject(call.function);
-        const index = num(call.index) ?? i;
         const id = typeof call.id === 'string' && call.id.length > 0 ? call.id : undefined;
+        const index = this.canonicalToolIndex(num(call.index) ?? i, id);
         const name = typeof fn?.name === 'string' && fn.name.length > 0 ? fn.name : undefined;
         const args = typeof fn?.arguments === 'string' ? fn.arguments : '';
         // Qwen sends trailing deltas with an empty id and empty arguments: nothing to forward.
@@ -181,6 +245,28 @@ export class ChunkDecoder {
         out.push({ type: 'tool-call-delta', index, id, name, argumentsDelta: args });
       }
     }
+  }
+
+  /**
+   * Hosts that send each tool call whole in one chunk (Ollama) may omit `index` or repeat 0 for every call:
+   * a new id at a known wire index starts a new call rather than appending to the previous one.
+   */
+  private canonicalToolIndex(wireIndex: number, id: string | undefined): number {
+    const known = this.toolIds.get(wireIndex);
+    let index = this.toolIndex.get(wireIndex);
+    if (index === undefined || (id !== undefined && known !== undefined && id !== known)) {
+      index = this.nextToolIndex++;
+      this.toolIndex.set(wireIndex, index);
+    }
+    if (id !== undefined) this.toolIds.set(wireIndex, id);
+    return index;
+  }
+
+  private flushThinkTags(out: StreamEvent[]): void {
+    if (!this.thinkTags) return;
+    const rest = this.thinkTags.flush();
+    if (rest.reasoning) out.push({ type: 'reasoning-delta', text: rest.reasoning });
+    if (rest.content) out.push({ type: 'text-delta', text: rest.content });
   }
 
   get complete(): boolean {

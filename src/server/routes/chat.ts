@@ -18,6 +18,13 @@ export function costReport(usage: Usage, host: HostRoute): CostReport {
   return cost.status === 'priced' ? { usd: nanoToUsd(cost.nanoUsd), status: 'priced' } : { usd: null, status: 'unpriced' };
 }
 
+export const WARNINGS_HEADER = 'x-switchboard-warnings';
+
+/** Warnings as a JSON array of strings: unambiguous whatever punctuation a message holds, and ASCII-safe. */
+export function warningsHeader(warnings: string[]): string {
+  return JSON.stringify(warnings).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function routeHeader(attempt: PlannedAttempt, attempts: AttemptRecord[]): string {
   return `provider=${attempt.host.provider.id}; model=${attempt.model.id}; attempts=${attempts.length}`;
 }
@@ -43,8 +50,9 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
     if (request.stream) return streamChat(ctx, req, reply, request, plan, signal, startedAt);
 
     let outcome: ChatOutcome;
+    const warnings: string[] = [];
     try {
-      outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal });
+      outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal, warnings });
     } catch (err) {
       throw recordFailure(ctx, req, 'chat', false, plan, err, startedAt);
     }
@@ -52,8 +60,9 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
     const served = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
     const cost = costReport(response.usage, attempt.host);
     reply.header('x-switchboard-route', routeHeader(attempt, attempts));
-    ctx.accounting.record(req, { route: 'chat', stream: false, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
-    return encodeChatResponse(response, served, cost);
+    if (warnings.length > 0) reply.header(WARNINGS_HEADER, warningsHeader(warnings));
+    ctx.accounting.record(req, { route: 'chat', stream: false, warnings, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+    return encodeChatResponse(response, served, cost, { excludeReasoning: request.reasoning?.exclude === true });
   });
 }
 
@@ -98,8 +107,9 @@ async function streamChat(
   // A reasoning model may think for minutes before its first token: comments keep proxies from timing out.
   const keepAlive = setInterval(() => writer.comment('keep-alive'), ctx.config.server.streamKeepAliveMs);
   let outcome: StreamOutcome;
+  const warnings: string[] = [];
   try {
-    outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal });
+    outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal, warnings });
   } catch (err) {
     clearInterval(keepAlive);
     const error = recordFailure(ctx, req, 'chat', true, plan, err, startedAt);
@@ -121,8 +131,10 @@ async function streamChat(
     start?.created ?? Math.floor(Date.now() / 1000),
     attempt.model.id,
     request.includeUsage,
+    { excludeReasoning: request.reasoning?.exclude === true },
   );
   writer.setHeader('x-switchboard-route', routeHeader(attempt, attempts));
+  if (warnings.length > 0) writer.setHeader(WARNINGS_HEADER, warningsHeader(warnings));
   await writer.write(encoder.start());
 
   let usage: Usage | undefined;
@@ -156,7 +168,7 @@ async function streamChat(
     if (writer.closed) await outcome.rest.return?.();
   }
 
-  const base = { route: 'chat' as const, stream: true, model: attempt.model.id, provider: attempt.host.provider.id, attempts, usage, startedAt };
+  const base = { route: 'chat' as const, stream: true, warnings, model: attempt.model.id, provider: attempt.host.provider.id, attempts, usage, startedAt };
   if (signal.aborted || writer.closed) {
     ctx.accounting.record(req, { ...base, status: 499, error: new GatewayError('stream_interrupted', 'client closed the connection') });
     return;

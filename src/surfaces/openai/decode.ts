@@ -1,4 +1,4 @@
-import type { ChatRequest, ContentPart, EmbeddingsRequest, Message, ProviderHints, ResponseFormat, ToolChoice } from '../../canonical/index.js';
+import type { CacheControl, ChatRequest, ContentPart, EmbeddingsRequest, Message, ProviderHints, ReasoningControl, ReasoningDetail, ResponseFormat, ToolChoice } from '../../canonical/index.js';
 import { parseBody } from '../validation.js';
 import {
   chatCompletionRequestSchema,
@@ -10,14 +10,45 @@ import {
 
 type WireMessage = ChatCompletionWire['messages'][number];
 
+function cache(value: { type: 'ephemeral'; ttl?: '5m' | '1h' } | undefined): { cacheControl?: CacheControl } {
+  return value ? { cacheControl: value.ttl ? { type: 'ephemeral', ttl: value.ttl } : { type: 'ephemeral' } } : {};
+}
+
 function decodeContent(content: WireMessage['content']): string | ContentPart[] | null {
   if (content === undefined || content === null) return null;
   if (typeof content === 'string') return content;
   return content.map((part): ContentPart =>
     part.type === 'text'
-      ? { type: 'text', text: part.text }
-      : { type: 'image', url: part.image_url.url, ...(part.image_url.detail ? { detail: part.image_url.detail } : {}) },
+      ? { type: 'text', text: part.text, ...cache(part.cache_control) }
+      : { type: 'image', url: part.image_url.url, ...(part.image_url.detail ? { detail: part.image_url.detail } : {}), ...cache(part.cache_control) },
   );
+}
+
+function decodeReasoningDetails(details: NonNullable<WireMessage['reasoning_details']>): ReasoningDetail[] {
+  return details.map((d) => {
+    const out: ReasoningDetail = { type: d.type };
+    if (d.text != null) out.text = d.text;
+    if (d.signature != null) out.signature = d.signature;
+    if (d.data != null) out.data = d.data;
+    if (d.summary != null) out.summary = d.summary;
+    if (d.format != null) out.format = d.format;
+    if (d.id != null) out.id = d.id;
+    if (d.index != null) out.index = d.index;
+    return out;
+  });
+}
+
+function decodeReasoning(wire: ChatCompletionWire): ReasoningControl | undefined {
+  const r = wire.reasoning;
+  if (!r && wire.reasoning_effort == null) return undefined;
+  const control: ReasoningControl = {};
+  const effort = r?.effort ?? wire.reasoning_effort ?? undefined;
+  if (effort !== undefined) control.effort = effort;
+  if (r?.max_tokens !== undefined) control.maxTokens = r.max_tokens;
+  if (r?.exclude !== undefined) control.exclude = r.exclude;
+  if (r?.enabled !== undefined) control.enabled = r.enabled;
+  else if (effort === 'none') control.enabled = false;
+  return control;
 }
 
 function decodeMessage(wire: WireMessage): Message {
@@ -29,6 +60,7 @@ function decodeMessage(wire: WireMessage): Message {
   if (wire.tool_call_id !== undefined) message.toolCallId = wire.tool_call_id;
   const reasoning = wire.reasoning_content ?? wire.reasoning;
   if (typeof reasoning === 'string' && reasoning.length > 0) message.reasoning = reasoning;
+  if (wire.reasoning_details && wire.reasoning_details.length > 0) message.reasoningDetails = decodeReasoningDetails(wire.reasoning_details);
   if (wire.prefix === true) message.prefix = true;
   return message;
 }
@@ -91,6 +123,7 @@ export function decodeChatRequest(body: unknown): ChatRequest {
       ...(t.function.description !== undefined ? { description: t.function.description } : {}),
       ...(t.function.parameters !== undefined ? { parameters: t.function.parameters } : {}),
       ...(t.function.strict != null ? { strict: t.function.strict } : {}),
+      ...cache(t.cache_control),
     }));
   }
   if (wire.tool_choice !== undefined) request.toolChoice = decodeToolChoice(wire.tool_choice);
@@ -98,6 +131,7 @@ export function decodeChatRequest(body: unknown): ChatRequest {
   if (wire.response_format) request.responseFormat = decodeResponseFormat(wire.response_format);
   if (wire.temperature != null) request.temperature = wire.temperature;
   if (wire.top_p != null) request.topP = wire.top_p;
+  if (wire.top_k != null) request.topK = wire.top_k;
   const maxTokens = wire.max_completion_tokens ?? wire.max_tokens;
   if (maxTokens != null) request.maxTokens = maxTokens;
   if (wire.stop != null) request.stop = typeof wire.stop === 'string' ? [wire.stop] : wire.stop;
@@ -107,7 +141,8 @@ export function decodeChatRequest(body: unknown): ChatRequest {
   if (wire.presence_penalty != null) request.presencePenalty = wire.presence_penalty;
   if (wire.logprobs != null) request.logprobs = wire.logprobs;
   if (wire.top_logprobs != null) request.topLogprobs = wire.top_logprobs;
-  if (wire.reasoning_effort != null) request.reasoningEffort = wire.reasoning_effort;
+  const reasoning = decodeReasoning(wire);
+  if (reasoning) request.reasoning = reasoning;
   return request;
 }
 

@@ -1,4 +1,4 @@
-import type { ChatResponse, EmbeddingsResponse, FinishReason, StreamEvent } from '../../canonical/index.js';
+import type { ChatResponse, EmbeddingsResponse, FinishReason, ReasoningDetail, StreamEvent } from '../../canonical/index.js';
 import { GatewayError } from '../../canonical/errors.js';
 import type { CostReport, FinalUsage, ServedBy } from '../served.js';
 import { openAIErrorBody } from './errors.js';
@@ -36,12 +36,34 @@ export function responseId(served: ServedBy, upstreamId: string | undefined): st
   return upstreamId ?? `chatcmpl-${served.requestId}`;
 }
 
-export function encodeChatResponse(response: ChatResponse, served: ServedBy, cost: CostReport): Record<string, unknown> {
+/** OpenRouter's wire form of a reasoning detail. */
+export function encodeReasoningDetail(detail: ReasoningDetail): Record<string, unknown> {
+  const wire: Record<string, unknown> = { type: detail.type };
+  if (detail.text !== undefined) wire.text = detail.text;
+  if (detail.signature !== undefined) wire.signature = detail.signature;
+  if (detail.data !== undefined) wire.data = detail.data;
+  if (detail.summary !== undefined) wire.summary = detail.summary;
+  wire.format = detail.format ?? 'unknown';
+  if (detail.id !== undefined) wire.id = detail.id;
+  if (detail.index !== undefined) wire.index = detail.index;
+  return wire;
+}
+
+export interface EncodeOptions {
+  /** The client asked for reasoning to be used but not returned (OpenRouter's reasoning.exclude). */
+  excludeReasoning?: boolean;
+}
+
+export function encodeChatResponse(response: ChatResponse, served: ServedBy, cost: CostReport, options: EncodeOptions = {}): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: response.content, refusal: response.refusal ?? null };
-  if (response.reasoning !== undefined) {
+  if (response.reasoning !== undefined && !options.excludeReasoning) {
     // DeepSeek-style clients read reasoning_content, OpenRouter-style ones reasoning.
     message.reasoning_content = response.reasoning;
     message.reasoning = response.reasoning;
+  }
+  if (response.reasoningDetails && response.reasoningDetails.length > 0) {
+    // Signatures travel even when reasoning text is excluded: the next turn needs them.
+    message.reasoning_details = response.reasoningDetails.map((d) => (options.excludeReasoning ? encodeReasoningDetail({ ...d, text: undefined }) : encodeReasoningDetail(d)));
   }
   if (response.toolCalls) {
     message.tool_calls = response.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
@@ -97,6 +119,7 @@ export class OpenAIStreamEncoder {
     created: number,
     model: string,
     private readonly includeUsage: boolean,
+    private readonly options: EncodeOptions = {},
   ) {
     // The constant head of every chunk, serialised once.
     this.prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},`;
@@ -119,7 +142,10 @@ export class OpenAIStreamEncoder {
         }
         return this.chunk({ content: event.text });
       case 'reasoning-delta':
+        if (this.options.excludeReasoning) return '';
         return this.chunk({ reasoning_content: event.text, reasoning: event.text });
+      case 'reasoning-detail':
+        return this.chunk({ reasoning_details: [encodeReasoningDetail(event.detail)] });
       case 'refusal-delta':
         return this.chunk({ refusal: event.text });
       case 'tool-call-delta': {

@@ -5,10 +5,24 @@ import { z } from 'zod';
  * 400 naming the field; unknown fields are kept and passed to hosts that accept them (top_k, enable_thinking,
  * chat_template_kwargs, …).
  */
-const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
+const cacheControl = z.looseObject({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() });
+const textPart = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: cacheControl.optional() });
 const imagePart = z.looseObject({
   type: z.literal('image_url'),
   image_url: z.looseObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  cache_control: cacheControl.optional(),
+});
+
+/** OpenRouter's reasoning_details entries: how signed or encrypted reasoning travels through the OpenAI dialect. */
+export const reasoningDetail = z.looseObject({
+  type: z.enum(['reasoning.text', 'reasoning.encrypted', 'reasoning.summary']),
+  text: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
+  summary: z.string().nullish(),
+  format: z.string().nullish(),
+  id: z.string().nullish(),
+  index: z.number().int().nullish(),
 });
 const contentPart = z.discriminatedUnion('type', [textPart, imagePart], {
   error: (issue) => (issue.code === 'invalid_union' ? 'unsupported content part type (supported: text, image_url)' : undefined),
@@ -28,6 +42,7 @@ const message = z.looseObject({
   tool_call_id: z.string().optional(),
   reasoning_content: z.string().nullish(),
   reasoning: z.string().nullish(),
+  reasoning_details: z.array(reasoningDetail).nullish(),
   prefix: z.boolean().optional(),
 });
 
@@ -39,6 +54,7 @@ const tool = z.looseObject({
     parameters: z.record(z.string(), z.unknown()).optional(),
     strict: z.boolean().nullish(),
   }),
+  cache_control: cacheControl.optional(),
 });
 
 const toolChoice = z.union([
@@ -84,6 +100,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   response_format: responseFormat.optional(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(16), z.null()]).optional(),
@@ -97,6 +114,15 @@ export const chatCompletionRequestSchema = z.looseObject({
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
+  /** OpenRouter's unified reasoning control. */
+  reasoning: z
+    .looseObject({
+      effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).optional(),
+      max_tokens: z.number().int().positive().optional(),
+      exclude: z.boolean().optional(),
+      enabled: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export type ChatCompletionWire = z.infer<typeof chatCompletionRequestSchema>;

@@ -1,0 +1,72 @@
+import type { Dispatcher } from 'undici';
+import type { AbortReason } from './errors.js';
+
+/** After a finish reason, how long to wait for a trailing usage chunk or end marker before finalising anyway. */
+export const FINISH_TAIL_MS = 2_000;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export type AttemptAbortReason = AbortReason | 'tail' | 'done';
+
+/**
+ * One attempt's abort controller, linked to the client's signal and to the attempt's timers: total deadline,
+ * first token, and any extra deadline an adapter arms (the tail after a finish reason).
+ */
+export class AttemptControl {
+  readonly controller = new AbortController();
+  reason: AttemptAbortReason | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private firstToken: NodeJS.Timeout | undefined;
+  private readonly onClientAbort = () => this.abort('client');
+
+  constructor(private readonly clientSignal: AbortSignal, totalMs: number, firstTokenMs: number | undefined) {
+    if (clientSignal.aborted) this.abort('client');
+    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+    this.timers.push(setTimeout(() => this.abort('total'), totalMs));
+    if (firstTokenMs !== undefined) this.firstToken = setTimeout(() => this.abort('first-token'), firstTokenMs);
+  }
+
+  abort(reason: AttemptAbortReason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller.abort();
+  }
+
+  firstTokenArrived(): void {
+    if (this.firstToken) {
+      clearTimeout(this.firstToken);
+      this.firstToken = undefined;
+    }
+  }
+
+  after(ms: number, reason: AttemptAbortReason): void {
+    this.timers.push(setTimeout(() => this.abort(reason), ms));
+  }
+
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.firstTokenArrived();
+    this.clientSignal.removeEventListener('abort', this.onClientAbort);
+  }
+
+  /** The reason to report for a transport failure (the tail and our own "done" are not failures). */
+  get transportReason(): AbortReason | undefined {
+    const r = this.reason;
+    return r === 'tail' || r === 'done' ? undefined : r;
+  }
+}
+
+/** An error body, read up to a cap: a misbehaving host must not make the gateway buffer megabytes. */
+export async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_ERROR_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
