@@ -4,7 +4,7 @@ import { decodeEmbeddingsRequest } from '../../surfaces/openai/decode.js';
 import { encodeEmbeddingsResponse } from '../../surfaces/openai/encode.js';
 import type { GatewayContext } from '../context.js';
 import { checkModelAccess } from '../auth.js';
-import { clientGone, costReport, recordFailure, routeHeader } from './chat.js';
+import { clientGone, costReport, recordFailure, routeHeader } from '../serve-chat.js';
 
 export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/embeddings', async (req, reply) => {

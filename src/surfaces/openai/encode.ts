@@ -1,6 +1,7 @@
 import type { ChatResponse, EmbeddingsResponse, FinishReason, ReasoningDetail, StreamEvent } from '../../canonical/index.js';
 import { GatewayError } from '../../canonical/errors.js';
 import type { CostReport, FinalUsage, ServedBy } from '../served.js';
+import type { ChatSurface, StreamEncoder } from '../surface.js';
 import { openAIErrorBody } from './errors.js';
 
 function finishReason(reason: FinishReason): string {
@@ -110,7 +111,7 @@ export function encodeEmbeddingsResponse(response: EmbeddingsResponse, served: S
  * Encodes canonical stream events as OpenAI `chat.completion.chunk` SSE frames. One instance per response;
  * every chunk shares the response's id, creation time and model.
  */
-export class OpenAIStreamEncoder {
+export class OpenAIStreamEncoder implements StreamEncoder {
   private readonly prefix: string;
   private finished = false;
 
@@ -181,7 +182,23 @@ export class OpenAIStreamEncoder {
     return `data: ${JSON.stringify(openAIErrorBody(error))}\n\n`;
   }
 
+  keepAlive(): string {
+    return ': keep-alive\n\n';
+  }
+
   get responseId(): string {
     return this.id;
   }
 }
+
+/** The OpenAI Chat Completions dialect. */
+export const openAIChatSurface: ChatSurface = {
+  name: 'chat',
+  encodeResponse: (response, served, cost, request) => encodeChatResponse(response, served, cost, { excludeReasoning: request.reasoning?.exclude === true }),
+  streamEncoder: ({ served, upstreamId, created, request }) =>
+    new OpenAIStreamEncoder(responseId(served, upstreamId), created ?? Math.floor(Date.now() / 1000), served.model, request.includeUsage, {
+      excludeReasoning: request.reasoning?.exclude === true,
+    }),
+  errorBody: (error) => openAIErrorBody(error),
+  keepAliveFrame: () => ': keep-alive\n\n',
+};

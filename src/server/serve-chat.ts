@@ -1,0 +1,177 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, mergeUsage, type ChatRequest, type StreamEvent, type Usage } from '../canonical/index.js';
+import { computeCost, nanoToUsd } from '../catalog/cost.js';
+import type { HostRoute } from '../catalog/types.js';
+import { AttemptsExhausted, asGatewayError, type AttemptRecord, type ChatOutcome, type StreamOutcome } from '../routing/execute.js';
+import type { PlannedAttempt } from '../routing/plan.js';
+import type { CostReport, ServedBy } from '../surfaces/served.js';
+import type { ChatSurface } from '../surfaces/surface.js';
+import type { GatewayContext } from './context.js';
+import { errorHeaders } from './errors.js';
+import { SseWriter } from './sse.js';
+
+export function costReport(usage: Usage, host: HostRoute): CostReport {
+  const cost = computeCost(usage, host.pricing);
+  return cost.status === 'priced' ? { usd: nanoToUsd(cost.nanoUsd), status: 'priced' } : { usd: null, status: 'unpriced' };
+}
+
+export const WARNINGS_HEADER = 'x-switchboard-warnings';
+
+/** Warnings as a JSON array of strings: unambiguous whatever punctuation a message holds, and ASCII-safe. */
+export function warningsHeader(warnings: string[]): string {
+  return JSON.stringify(warnings).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function routeHeader(attempt: PlannedAttempt, attempts: AttemptRecord[]): string {
+  return `provider=${attempt.host.provider.id}; model=${attempt.model.id}; attempts=${attempts.length}`;
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** Accounts for a request no host answered, and returns the error to send. */
+export function recordFailure(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  route: 'chat' | 'embeddings' | 'messages',
+  stream: boolean,
+  plan: PlannedAttempt[],
+  err: unknown,
+  startedAt: number,
+  warnings?: string[],
+): GatewayError {
+  const error = asGatewayError(err);
+  if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'request failed');
+  const attempts = err instanceof AttemptsExhausted ? err.attempts : [];
+  const last = attempts.at(-1);
+  ctx.accounting.record(req, {
+    route,
+    stream,
+    model: plan[0]!.model.id,
+    provider: last?.provider ?? error.provider ?? '',
+    status: error.status,
+    attempts,
+    error,
+    warnings,
+    startedAt,
+  });
+  return error;
+}
+
+export interface ChatCall {
+  request: ChatRequest;
+  plan: PlannedAttempt[];
+  surface: ChatSurface;
+  startedAt: number;
+  /** Warnings raised while decoding the request, before any host was chosen. */
+  warnings: string[];
+}
+
+/** Runs a decoded chat request through the executor and answers in the surface's dialect, streaming or not. */
+export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall): Promise<unknown> {
+  const signal = clientGone(reply);
+  if (call.request.stream) {
+    await streamChat(ctx, req, reply, call, signal);
+    return reply;
+  }
+  const { request, plan, surface, startedAt, warnings } = call;
+  let outcome: ChatOutcome;
+  try {
+    outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal, warnings });
+  } catch (err) {
+    throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings);
+  }
+  const { attempt, attempts, response } = outcome;
+  const served: ServedBy = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+  const cost = costReport(response.usage, attempt.host);
+  reply.header('x-switchboard-route', routeHeader(attempt, attempts));
+  if (warnings.length > 0) reply.header(WARNINGS_HEADER, warningsHeader(warnings));
+  ctx.accounting.record(req, { route: surface.name, stream: false, warnings, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+  return surface.encodeResponse(response, served, cost, request);
+}
+
+async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall, signal: AbortSignal): Promise<void> {
+  const { request, plan, surface, startedAt, warnings } = call;
+  reply.hijack();
+  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id });
+  // A reasoning model may think for minutes before its first token: keep-alive frames keep proxies from timing out.
+  const keepAlive = setInterval(() => void writer.write(surface.keepAliveFrame()), ctx.config.server.streamKeepAliveMs);
+  let outcome: StreamOutcome;
+  try {
+    outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal, warnings });
+  } catch (err) {
+    clearInterval(keepAlive);
+    const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings);
+    if (writer.committed) {
+      await writer.write(`${surface.streamEncoder({ requestId: req.id, served: { requestId: req.id, model: plan[0]!.model.id, provider: '', attempts: 0 }, request }).error(error)}`);
+      writer.end();
+    } else if (!writer.closed) {
+      reply.raw.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id, ...errorHeaders(error) });
+      reply.raw.end(JSON.stringify(surface.errorBody(error)));
+    }
+    return;
+  }
+  clearInterval(keepAlive);
+
+  const { attempt, attempts } = outcome;
+  const start = outcome.head.find((e): e is Extract<StreamEvent, { type: 'start' }> => e.type === 'start');
+  const served: ServedBy = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
+  const encoder = surface.streamEncoder({ requestId: req.id, served, upstreamId: start?.id, created: start?.created, request });
+  writer.setHeader('x-switchboard-route', routeHeader(attempt, attempts));
+  if (warnings.length > 0) writer.setHeader(WARNINGS_HEADER, warningsHeader(warnings));
+  await writer.write(encoder.start());
+
+  let usage: Usage | undefined;
+  let failure: GatewayError | undefined;
+  const handle = async (event: StreamEvent): Promise<boolean> => {
+    if (event.type === 'usage') {
+      usage = mergeUsage(usage, event.usage);
+      return true;
+    }
+    if (event.type === 'error') {
+      failure = event.error;
+      return false;
+    }
+    const pending = writer.write(encoder.encode(event));
+    if (pending) await pending;
+    return true;
+  };
+
+  let ok = true;
+  for (const event of outcome.head) {
+    ok = await handle(event);
+    if (!ok) break;
+  }
+  try {
+    while (ok && !writer.closed) {
+      const next = await outcome.rest.next();
+      if (next.done) break;
+      ok = await handle(next.value);
+    }
+  } finally {
+    if (writer.closed) await outcome.rest.return?.();
+  }
+
+  const base = { route: surface.name, stream: true, warnings, model: served.model, provider: served.provider, attempts, usage, startedAt };
+  if (signal.aborted || writer.closed) {
+    ctx.accounting.record(req, { ...base, status: 499, error: new GatewayError('stream_interrupted', 'client closed the connection') });
+    return;
+  }
+  if (failure) {
+    await writer.write(encoder.error(failure));
+    writer.end();
+    ctx.accounting.record(req, { ...base, status: failure.status, error: failure });
+    return;
+  }
+  const finalUsage = usage ?? {};
+  const cost = costReport(finalUsage, attempt.host);
+  await writer.write(encoder.end({ usage: finalUsage, cost }));
+  writer.end();
+  ctx.accounting.record(req, { ...base, usage: finalUsage, status: 200, cost });
+}
