@@ -1,5 +1,5 @@
 import { errors as undiciErrors } from 'undici';
-import { GatewayError, type ErrorCode } from '../../canonical/errors.js';
+import { GatewayError } from '../../canonical/errors.js';
 import type { Redactor } from '../../util/redact.js';
 
 const MAX_UPSTREAM_MESSAGE = 400;
@@ -72,6 +72,10 @@ export function upstreamHttpError(
   if (status >= 500) {
     return new GatewayError('upstream_error', `provider ${providerId} failed (HTTP ${status})${suffix}`, base);
   }
+  if (status === 413) {
+    // Checked before the context patterns: "request exceeds the maximum allowed number of bytes" is about size.
+    return new GatewayError('body_too_large', `provider ${providerId} rejected the request as too large (HTTP 413)${suffix}`, { ...base, status: 413 });
+  }
   if (code === 'context_length_exceeded' || (rawMessage && CONTEXT_PATTERNS.test(rawMessage))) {
     return new GatewayError('context_length_exceeded', `the request exceeds the context window of the model on ${providerId}${suffix}`, base);
   }
@@ -81,10 +85,9 @@ export function upstreamHttpError(
       retryableUpstream: true,
     });
   }
-  const codeForClient: ErrorCode = status === 413 ? 'body_too_large' : 'upstream_bad_request';
-  return new GatewayError(codeForClient, `provider ${providerId} rejected the request (HTTP ${status})${suffix}`, {
+  return new GatewayError('upstream_bad_request', `provider ${providerId} rejected the request (HTTP ${status})${suffix}`, {
     ...base,
-    status: status === 413 ? 413 : status === 422 ? 400 : status,
+    status: status === 422 ? 400 : status,
   });
 }
 
