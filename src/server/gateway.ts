@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { loadCatalogue, type Catalogue } from '../catalog/catalogue.js';
 import { buildRegistry, type ModelRegistry } from '../catalog/registry.js';
 import type { Dialect } from '../catalog/types.js';
+import { AnthropicAdapter } from '../providers/anthropic/adapter.js';
 import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
@@ -35,6 +36,9 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Dialects this build has an adapter for. */
+const ADAPTED_DIALECTS = new Set<Dialect>(['openai-compatible', 'anthropic']);
+
 /** The composition root: builds every piece from the config and wires them together. It owns no logic. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
@@ -51,15 +55,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     env,
     catalogue: options.catalogue ?? loadCatalogue(),
     detectFromEnv: options.detectProviders ?? false,
-    hasAdapter: (dialect: Dialect) => dialect === 'openai-compatible',
+    hasAdapter: (dialect: Dialect) => ADAPTED_DIALECTS.has(dialect),
   });
   for (const warning of warnings) logger.warn({ provider: warning.provider }, warning.message);
 
   const secrets = [...registry.providers.values()].flatMap((p) => p.apiKeys);
   if (auth.adminKey) secrets.push(auth.adminKey);
   const redactor = new Redactor(secrets);
-  const openai = new OpenAICompatibleAdapter(http, redactor);
-  Object.assign(adapters, { 'openai-compatible': openai });
+  Object.assign(adapters, {
+    'openai-compatible': new OpenAICompatibleAdapter(http, redactor),
+    anthropic: new AnthropicAdapter(http, redactor),
+  });
 
   let draining = false;
   const app = buildApp({
