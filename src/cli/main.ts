@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCatalog } from './catalog.js';
 import { registerServe } from './serve.js';
 import { registerSim } from './sim.js';
 
@@ -10,5 +11,6 @@ program
 
 registerServe(program);
 registerSim(program);
+registerCatalog(program);
 
 await program.parseAsync(process.argv);
