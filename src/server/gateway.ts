@@ -5,6 +5,7 @@ import { loadCatalogue, type Catalogue } from '../catalog/catalogue.js';
 import { buildRegistry, type ModelRegistry } from '../catalog/registry.js';
 import type { Dialect } from '../catalog/types.js';
 import { AnthropicAdapter } from '../providers/anthropic/adapter.js';
+import { GeminiAdapter } from '../providers/gemini/adapter.js';
 import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
@@ -37,7 +38,7 @@ export interface Gateway {
 }
 
 /** Dialects this build has an adapter for. */
-const ADAPTED_DIALECTS = new Set<Dialect>(['openai-compatible', 'anthropic']);
+const ADAPTED_DIALECTS = new Set<Dialect>(['openai-compatible', 'anthropic', 'gemini']);
 
 /** The composition root: builds every piece from the config and wires them together. It owns no logic. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -65,6 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   Object.assign(adapters, {
     'openai-compatible': new OpenAICompatibleAdapter(http, redactor),
     anthropic: new AnthropicAdapter(http, redactor),
+    gemini: new GeminiAdapter(http, redactor),
   });
 
   let draining = false;
