@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { GatewayError } from '../canonical/errors.js';
+import { anthropicErrorBody } from '../surfaces/anthropic/errors.js';
 import { openAIErrorBody } from '../surfaces/openai/errors.js';
 import type { GatewayContext } from './context.js';
 import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMessagesRoutes } from './routes/messages.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
 
@@ -28,6 +30,11 @@ function fromFrameworkError(err: FastifyError, maxBodyBytes: number): GatewayErr
       }
       return new GatewayError('internal_error', 'internal error', { cause: err });
   }
+}
+
+/** Errors in the dialect of the endpoint the client called. */
+function errorBodyFor(url: string, error: GatewayError): unknown {
+  return url.startsWith('/v1/messages') ? anthropicErrorBody(error) : openAIErrorBody(error);
 }
 
 export function buildApp(ctx: GatewayContext): FastifyInstance {
@@ -58,12 +65,12 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     const error = err instanceof GatewayError ? err : fromFrameworkError(err, server.maxBodyBytes);
     if (error.code === 'internal_error') req.log.error({ err }, 'unhandled error');
     else req.log.info({ errorCode: error.code, status: error.status }, 'request refused');
-    void reply.code(error.status).headers(errorHeaders(error)).send(openAIErrorBody(error));
+    void reply.code(error.status).headers(errorHeaders(error)).send(errorBodyFor(req.url, error));
   });
 
   app.setNotFoundHandler((req, reply) => {
     const error = new GatewayError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
-    void reply.code(404).send(openAIErrorBody(error));
+    void reply.code(404).send(errorBodyFor(req.url, error));
   });
 
   registerHealthRoutes(app, ctx);
@@ -71,5 +78,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerModelRoutes(app, ctx);
   registerChatRoutes(app, ctx);
   registerEmbeddingsRoutes(app, ctx);
+  registerMessagesRoutes(app, ctx);
   return app;
 }

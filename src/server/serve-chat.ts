@@ -138,7 +138,15 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
       failure = event.error;
       return false;
     }
-    const pending = writer.write(encoder.encode(event));
+    let frames: string;
+    try {
+      frames = encoder.encode(event);
+    } catch (err) {
+      // An event the client's dialect cannot express: end the stream with an error rather than lose it.
+      failure = asGatewayError(err);
+      return false;
+    }
+    const pending = writer.write(frames);
     if (pending) await pending;
     return true;
   };
