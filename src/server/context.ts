@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ModelRegistry } from '../catalog/registry.js';
 import type { Executor } from '../routing/execute.js';
+import type { HealthView } from '../routing/planner.js';
 import type { AuthSettings } from './auth.js';
 import type { Redactor } from '../util/redact.js';
 import type { Accounting } from './accounting.js';
@@ -15,6 +16,8 @@ export interface GatewayContext {
   logger: Logger;
   redactor: Redactor;
   accounting: Accounting;
+  /** Host health for the planner; absent in tests that do not exercise it. */
+  health?: HealthView;
   /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */
   draining: () => boolean;
 }

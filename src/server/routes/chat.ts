@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { planAttempts } from '../../routing/plan.js';
 import { decodeChatRequest } from '../../surfaces/openai/decode.js';
 import { openAIChatSurface } from '../../surfaces/openai/encode.js';
 import type { GatewayContext } from '../context.js';
-import { checkModelAccess } from '../auth.js';
+import { checkModelAccess, presentedKey } from '../auth.js';
+import { planChat } from '../plan-request.js';
 import { serveChat } from '../serve-chat.js';
 
 export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -11,7 +11,7 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
     const startedAt = performance.now();
     checkModelAccess(ctx.auth, req.headers);
     const request = decodeChatRequest(req.body);
-    const plan = planAttempts(request, ctx.registry, ctx.config.routing.aliases);
-    return serveChat(ctx, req, reply, { request, plan, surface: openAIChatSurface, startedAt, warnings: [] });
+    const plan = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
+    return serveChat(ctx, req, reply, { request, plan: plan.attempts, surface: openAIChatSurface, startedAt, warnings: [] });
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { planAttempts } from '../../routing/plan.js';
+import { noRouteError, planRoute } from '../../routing/planner.js';
 import { decodeEmbeddingsRequest } from '../../surfaces/openai/decode.js';
 import { encodeEmbeddingsResponse } from '../../surfaces/openai/encode.js';
 import type { GatewayContext } from '../context.js';
@@ -11,7 +11,9 @@ export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayConte
     const startedAt = performance.now();
     checkModelAccess(ctx.auth, req.headers);
     const request = decodeEmbeddingsRequest(req.body);
-    const plan = planAttempts({ model: request.model }, ctx.registry, ctx.config.routing.aliases);
+    const planned = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health });
+    if (planned.attempts.length === 0) throw noRouteError(planned, request.model);
+    const plan = planned.attempts;
     let outcome: Awaited<ReturnType<typeof ctx.executor.embeddings>>;
     try {
       outcome = await ctx.executor.embeddings(request, plan, { requestId: req.id, signal: clientGone(reply) });

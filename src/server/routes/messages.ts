@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { planAttempts } from '../../routing/plan.js';
+import { planRoute } from '../../routing/planner.js';
 import { decodeCountTokensRequest, decodeMessagesRequest } from '../../surfaces/anthropic/decode.js';
 import { anthropicMessagesSurface } from '../../surfaces/anthropic/encode.js';
 import type { GatewayContext } from '../context.js';
-import { checkModelAccess } from '../auth.js';
+import { checkModelAccess, presentedKey } from '../auth.js';
+import { planChat } from '../plan-request.js';
 import { serveChat } from '../serve-chat.js';
-import { estimateInputTokens } from '../token-estimate.js';
+import { estimatePromptTokens } from '../../tokens/index.js';
 
 /** The Anthropic Messages dialect inbound, for any routed model. */
 export function registerMessagesRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -13,14 +14,15 @@ export function registerMessagesRoutes(app: FastifyInstance, ctx: GatewayContext
     const startedAt = performance.now();
     checkModelAccess(ctx.auth, req.headers);
     const { request, warnings } = decodeMessagesRequest(req.body);
-    const plan = planAttempts(request, ctx.registry, ctx.config.routing.aliases);
-    return serveChat(ctx, req, reply, { request, plan, surface: anthropicMessagesSurface, startedAt, warnings });
+    const plan = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
+    return serveChat(ctx, req, reply, { request, plan: plan.attempts, surface: anthropicMessagesSurface, startedAt, warnings });
   });
 
   app.post('/v1/messages/count_tokens', async (req) => {
     checkModelAccess(ctx.auth, req.headers);
     const { request } = decodeCountTokensRequest(req.body);
-    const plan = planAttempts(request, ctx.registry, ctx.config.routing.aliases);
-    return { input_tokens: estimateInputTokens(request, plan[0]!.model) };
+    const plan = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases });
+    const model = plan.attempts[0]?.model ?? { id: request.model };
+    return { input_tokens: estimatePromptTokens(request, model).tokens };
   });
 }
