@@ -4,12 +4,16 @@
  *
  * Conventions (documented for tests and benchmarks; no real tokenizer is involved):
  * - One token = one stream chunk = one vocabulary word plus a trailing space ("lorem ").
- * - prompt tokens = ceil(characters of all message text / 4) + 4 per message.
+ * - prompt tokens = ceil(characters of all message text / 4) + 4 per message (a system prompt counts as a
+ *   message in every dialect, so the same conversation costs the same through OpenAI, Anthropic and Gemini).
  * - completion tokens = content tokens + reasoning tokens + ceil(characters of each tool call's arguments / 4).
  * - The natural answer has `outputTokens` content tokens (default min(max_tokens, 16)). When it is longer
  *   than max_tokens it is cut at max_tokens with finish_reason "length"; reasoning and tool calls are not
  *   counted against max_tokens.
- * - A stop sequence ends the content just before its first occurrence, with finish_reason "stop".
+ * - A stop sequence ends the content just before its first occurrence, with finish_reason "stop" (the plan
+ *   names the sequence, for dialects that report it).
+ * - Cache: `cachedTokens` (cache reads) and `cacheWriteTokens` (cache writes) are parts of the prompt, capped
+ *   so that together they never exceed it; each dialect reports them its provider's way.
  */
 import { hash32, hex, prng } from './random.js';
 import { sampleFromSchema } from './schema-sample.js';
@@ -27,6 +31,11 @@ export interface ChatInput {
   responseFormat?: { type: 'json_object' } | { type: 'json_schema'; schema?: unknown };
   maxTokens?: number;
   stop: string[];
+  /**
+   * The request turned reasoning on (true: Anthropic `thinking`, Gemini `includeThoughts`/`thinkingBudget`) or
+   * off (false). Undefined leaves it to the model name (`reasoner`/`thinking`) and the scenario.
+   */
+  reasoning?: boolean;
   /** Characters of text across all messages, and the number of messages (for prompt_tokens). */
   promptChars: number;
   messageCount: number;
@@ -46,7 +55,9 @@ export interface AnswerPlan {
   content: string[];
   toolCalls: PlannedToolCall[];
   finishReason: 'stop' | 'length' | 'tool_calls';
-  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number };
+  /** The stop sequence that ended the content, when one did. */
+  stopSequence?: string;
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; cacheWriteTokens: number; reasoningTokens: number };
 }
 
 /** A request the simulator refuses the way a provider would (HTTP 400). */
@@ -69,25 +80,39 @@ const VOCABULARY = [
 const DEFAULT_OUTPUT_TOKENS = 16;
 const DEFAULT_REASONING_TOKENS = 8;
 
+/** The prompt's size by the convention above: the same for answers and for token-count endpoints. */
+export function promptTokensOf(input: Pick<ChatInput, 'promptChars' | 'messageCount'>): number {
+  return Math.ceil(input.promptChars / 4) + 4 * input.messageCount;
+}
+
+/** True when the model name alone asks for reasoning (deepseek-reasoner, *-thinking). */
+export function reasoningModel(model: string): boolean {
+  return /reasoner|thinking/i.test(model);
+}
+
 export function planAnswer(input: ChatInput, scenario: Scenario): AnswerPlan {
   const seed = hash32(input.lastUserText);
-  const reasoningCount = scenario.reasoningTokens ?? (/reasoner|thinking/i.test(input.model) ? DEFAULT_REASONING_TOKENS : 0);
+  const reasons = input.reasoning ?? reasoningModel(input.model);
+  const reasoningCount = scenario.reasoningTokens ?? (reasons ? DEFAULT_REASONING_TOKENS : 0);
   const reasoning = words(prng(seed ^ 0x5eed), reasoningCount);
 
   const toolCalls = planToolCalls(input, scenario, seed);
   let content: string[] = [];
   let finishReason: AnswerPlan['finishReason'] = 'tool_calls';
+  let stopSequence: string | undefined;
   if (toolCalls.length === 0) {
     const natural = scenario.outputTokens ?? Math.min(input.maxTokens ?? DEFAULT_OUTPUT_TOKENS, DEFAULT_OUTPUT_TOKENS);
     const capped = capAndStop(naturalContent(input, natural, seed), input.maxTokens, input.stop);
     content = capped.tokens;
     finishReason = capped.finishReason;
+    stopSequence = capped.stopSequence;
   }
 
-  const promptTokens = Math.ceil(input.promptChars / 4) + 4 * input.messageCount;
+  const promptTokens = promptTokensOf(input);
   let toolTokens = 0;
   for (const call of toolCalls) toolTokens += Math.ceil(call.arguments.length / 4);
-  return {
+  const cachedTokens = Math.min(scenario.cachedTokens ?? 0, promptTokens);
+  const plan: AnswerPlan = {
     reasoning,
     content,
     toolCalls,
@@ -95,10 +120,13 @@ export function planAnswer(input: ChatInput, scenario: Scenario): AnswerPlan {
     usage: {
       promptTokens,
       completionTokens: content.length + reasoning.length + toolTokens,
-      cachedTokens: Math.min(scenario.cachedTokens ?? 0, promptTokens),
+      cachedTokens,
+      cacheWriteTokens: Math.min(scenario.cacheWriteTokens ?? 0, promptTokens - cachedTokens),
       reasoningTokens: reasoning.length,
     },
   };
+  if (stopSequence !== undefined) plan.stopSequence = stopSequence;
+  return plan;
 }
 
 function words(next: () => number, count: number): string[] {
@@ -127,7 +155,11 @@ function naturalContent(input: ChatInput, count: number, seed: number): string[]
   return words(next, count);
 }
 
-function capAndStop(tokens: string[], maxTokens: number | undefined, stop: string[]): { tokens: string[]; finishReason: 'stop' | 'length' } {
+function capAndStop(
+  tokens: string[],
+  maxTokens: number | undefined,
+  stop: string[],
+): { tokens: string[]; finishReason: 'stop' | 'length'; stopSequence?: string } {
   let finishReason: 'stop' | 'length' = 'stop';
   if (maxTokens !== undefined && tokens.length > maxTokens) {
     tokens = tokens.slice(0, maxTokens);
@@ -136,9 +168,13 @@ function capAndStop(tokens: string[], maxTokens: number | undefined, stop: strin
   if (stop.length === 0) return { tokens, finishReason };
   const text = tokens.join('');
   let cut = -1;
+  let matched = '';
   for (const s of stop) {
     const at = s.length > 0 ? text.indexOf(s) : -1;
-    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+    if (at >= 0 && (cut < 0 || at < cut)) {
+      cut = at;
+      matched = s;
+    }
   }
   if (cut < 0) return { tokens, finishReason };
   // Keep whole tokens before the stop sequence and the part of the token it starts in.
@@ -152,7 +188,7 @@ function capAndStop(tokens: string[], maxTokens: number | undefined, stop: strin
     }
     used += t.length;
   }
-  return { tokens: kept, finishReason: 'stop' };
+  return { tokens: kept, finishReason: 'stop', stopSequence: matched };
 }
 
 function planToolCalls(input: ChatInput, scenario: Scenario, seed: number): PlannedToolCall[] {

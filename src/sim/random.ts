@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Deterministic hashing and pseudo-randomness. The simulator must give the same answer to the same request
  * on every run and every machine, so nothing here touches Math.random or the clock.
@@ -35,4 +37,14 @@ export function hex(next: () => number, length: number): string {
   let out = '';
   while (out.length < length) out += next().toString(16).padStart(8, '0');
   return out.slice(0, length);
+}
+
+/**
+ * A stand-in for a provider's opaque reasoning signature (Anthropic `signature`, Gemini `thoughtSignature`):
+ * base64 of a SHA-256 over the reasoning it vouches for, so the same answer always carries the same value.
+ */
+export function signatureFor(kind: string, text: string): string {
+  const first = createHash('sha256').update(`${kind}\n${text}`).digest();
+  const second = createHash('sha256').update(first).digest();
+  return Buffer.concat([first, second]).toString('base64');
 }

@@ -20,12 +20,23 @@ export interface Scenario {
   outputTokens?: number;
   /** Reasoning tokens emitted before the answer (default: 8 for "reasoner"/"thinking" models, else 0). */
   reasoningTokens?: number;
-  /** Reported as usage.prompt_tokens_details.cached_tokens (capped at prompt_tokens). */
+  /**
+   * Prompt tokens read from the provider's cache (capped at the prompt): OpenAI `cached_tokens`, Anthropic
+   * `cache_read_input_tokens`, Gemini `cachedContentTokenCount`.
+   */
   cachedTokens?: number;
+  /**
+   * Prompt tokens written to the cache (capped at what `cachedTokens` leaves of the prompt): Anthropic
+   * `cache_creation_input_tokens`. OpenAI and Gemini have no such figure and ignore it.
+   */
+  cacheWriteTokens?: number;
   fault?: Fault;
   /** HTTP status of the `status` fault (default 500). */
   status?: number;
-  /** With a 429 `status` fault: the `retry-after` header, in seconds. */
+  /**
+   * With a 429 `status` fault: the wait the provider asks for, in seconds (OpenAI and Anthropic `retry-after`,
+   * Gemini `RetryInfo.retryDelay`). OpenAI sends none without it; Anthropic and Gemini always do (default 1).
+   */
   retryAfterSeconds?: number;
   /** Stream faults strike after this many content chunks (default 0: right after the role chunk). */
   afterChunks?: number;
@@ -33,7 +44,10 @@ export interface Scenario {
   faultRate?: number;
   /** Parallel tool calls to make when tools are offered. */
   toolCalls?: number;
-  /** Recorded fixture to replay, `<folder>/<name>` without extension (e.g. `deepseek/deepseek-reasoning`). */
+  /**
+   * Recorded fixture to replay, `<folder>/<name>` without extension (e.g. `deepseek/deepseek-reasoning`,
+   * `anthropic/anthropic-text`, `gemini-js-genai/<recording>`).
+   */
   replay?: string;
 }
 
@@ -50,6 +64,7 @@ const FIELDS: Record<keyof Scenario, FieldKind> = {
   outputTokens: 'count',
   reasoningTokens: 'count',
   cachedTokens: 'count',
+  cacheWriteTokens: 'count',
   fault: 'fault',
   status: 'status',
   retryAfterSeconds: 'ms',

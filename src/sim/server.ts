@@ -1,15 +1,17 @@
 /**
  * The simulator's HTTP server: plain node:http (it is the upstream in throughput benchmarks, so no
- * framework), routing by path to a dialect, `/p/<profile>/…` prefixes that let one port play many
- * providers, the `/_sim/…` control API, scenario layering and the request log.
+ * framework), routing by path to a dialect (OpenAI, Anthropic, Gemini), `/p/<profile>/…` prefixes that let
+ * one port play many providers, the `/_sim/…` control API, scenario layering and the request log.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AnswerError } from './answer.js';
 import type { Dialect, RouteHandler, SimContext } from './context.js';
+import { anthropicDialect } from './dialects/anthropic.js';
+import { geminiDialect } from './dialects/gemini.js';
 import { openaiDialect } from './dialects/openai.js';
 import { defaultFixturesDir, FixtureStore } from './replay.js';
-import { hasBearer, maskHeaders, RequestLog, type RecordedRequest } from './request-log.js';
+import { maskHeaders, RequestLog, type RecordedRequest } from './request-log.js';
 import { applyFaultRate, extractDirective, FaultDice, mergeScenarios, parseScenario, ScenarioError, type Scenario } from './scenario.js';
 
 export interface SimulatorOptions {
@@ -21,7 +23,11 @@ export interface SimulatorOptions {
   profiles?: Record<string, Partial<Scenario>>;
   /** Applies to every request, under the profile, directive and header layers. */
   defaults?: Partial<Scenario>;
-  /** Answer 401 when no `Authorization: Bearer …` is sent. */
+  /**
+   * Refuse requests without credentials, each dialect its provider's way: OpenAI 401 without
+   * `Authorization: Bearer …`, Anthropic 401 without `x-api-key` (or a bearer token), Gemini 403 without
+   * `x-goog-api-key`, a `key` query parameter or a bearer token.
+   */
   requireAuth?: boolean;
   /** Recorded fixtures for `replay`; default <repo>/test/fixtures/conformance. */
   fixturesDir?: string;
@@ -40,9 +46,9 @@ export interface Simulator {
   setProfile(name: string, s: Partial<Scenario>): void;
 }
 
-/** Dialects in routing order; Anthropic and Gemini join here. */
-const DIALECTS: Dialect[] = [openaiDialect];
-/** Unknown paths and control-API errors are reported in OpenAI's format. */
+/** Dialects in routing order. */
+const DIALECTS: Dialect[] = [openaiDialect, anthropicDialect, geminiDialect];
+/** Paths no dialect claims, and control-API errors, are reported in OpenAI's format. */
 const DEFAULT_DIALECT = openaiDialect;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -65,6 +71,13 @@ function findRoute(method: string, path: string): Route | undefined {
   }
   return undefined;
 }
+
+/** The dialect whose error format suits a path, routed or not. */
+function dialectFor(path: string): Dialect {
+  return DIALECTS.find((d) => d.owns?.(path)) ?? DEFAULT_DIALECT;
+}
+
+const NO_QUERY = new URLSearchParams();
 
 /** Mutable simulator state shared by the request handler, the control API and the Simulator object. */
 class SimState {
@@ -142,20 +155,28 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 class BodyTooLarge extends Error {}
 
+/** `/p/<profile>/rest` → the profile and the API path; other paths have profile ''. */
+function splitProfile(fullPath: string): { profile: string; path: string } {
+  if (!fullPath.startsWith('/p/')) return { profile: '', path: fullPath };
+  const slash = fullPath.indexOf('/', 3);
+  let profile = slash < 0 ? fullPath.slice(3) : fullPath.slice(3, slash);
+  try {
+    profile = decodeURIComponent(profile);
+  } catch {
+    // A malformed escape is kept as written: it only names a profile.
+  }
+  return { profile, path: slash < 0 ? '/' : fullPath.slice(slash) };
+}
+
 async function handle(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const fullPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   if (fullPath.startsWith('/_sim/')) return control(state, req, res, method, fullPath);
+  const query = q < 0 ? NO_QUERY : new URLSearchParams(rawUrl.slice(q + 1));
 
-  let profile = '';
-  let path = fullPath;
-  if (fullPath.startsWith('/p/')) {
-    const slash = fullPath.indexOf('/', 3);
-    profile = decodeURIComponent(slash < 0 ? fullPath.slice(3) : fullPath.slice(3, slash));
-    path = slash < 0 ? '/' : fullPath.slice(slash);
-  }
+  const { profile, path } = splitProfile(fullPath);
 
   const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
   let body: unknown;
@@ -170,26 +191,25 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
   }
   if (state.log.enabled) {
     const masked = maskHeaders(req.headers);
-    state.log.push({ method, path: fullPath, profile, headers: masked.headers, hasAuth: masked.hasAuth, body, receivedAt: Date.now() });
+    // The path is logged without its query string, so a Gemini `key=` never reaches the log.
+    const hasAuth = masked.hasAuth || query.has('key');
+    state.log.push({ method, path: fullPath, profile, headers: masked.headers, hasAuth, body, receivedAt: Date.now() });
   }
 
   const route = findRoute(method, path);
-  const ctx = makeContext(state, req, res, path, profile, body);
-  const dialect = route?.dialect ?? DEFAULT_DIALECT;
+  const ctx = makeContext(state, req, res, path, query, profile, body);
   if (!route) {
-    dialect.sendError(ctx, { status: 404, message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error' });
+    dialectFor(path).sendError(ctx, { status: 404, message: `Invalid URL (${method} ${path})` });
     return;
   }
-  if (state.opts.requireAuth && !hasBearer(req.headers)) {
-    dialect.sendError(ctx, {
-      status: 401,
-      message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-      type: 'invalid_request_error',
-    });
+  const dialect = route.dialect;
+  const refused = (state.opts.requireAuth ? dialect.authError(ctx) : undefined) ?? dialect.headerError?.(ctx);
+  if (refused) {
+    dialect.sendError(ctx, refused);
     return;
   }
   if (invalidJson) {
-    dialect.sendError(ctx, { status: 400, message: 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)', type: 'invalid_request_error' });
+    dialect.sendError(ctx, { status: 400, message: dialect.invalidJsonMessage });
     return;
   }
   try {
@@ -201,12 +221,21 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
   }
 }
 
-function makeContext(state: SimState, req: IncomingMessage, res: ServerResponse, path: string, profile: string, body: unknown): SimContext {
+function makeContext(
+  state: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  profile: string,
+  body: unknown,
+): SimContext {
   const seq = ++state.seq;
   return {
     req,
     res,
     path,
+    query,
     profile,
     body,
     seq,
@@ -236,13 +265,17 @@ function fail(state: SimState, req: IncomingMessage, res: ServerResponse, err: u
     res.destroy();
     return;
   }
-  const ctx = makeContext(state, req, res, req.url ?? '/', '', undefined);
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const { path } = splitProfile(q < 0 ? rawUrl : rawUrl.slice(0, q));
+  const ctx = makeContext(state, req, res, path, NO_QUERY, '', undefined);
+  const dialect = dialectFor(path);
   if (err instanceof BodyTooLarge) {
-    DEFAULT_DIALECT.sendError(ctx, { status: 413, message: 'Request body too large.' });
+    dialect.sendError(ctx, { status: 413, message: 'Request body too large.' });
     return;
   }
   console.error('switchboard sim: request failed:', err);
-  DEFAULT_DIALECT.sendError(ctx, { status: 500, message: 'Simulator internal error.' });
+  dialect.sendError(ctx, { status: 500, message: 'Simulator internal error.' });
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

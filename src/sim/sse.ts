@@ -1,11 +1,13 @@
 /**
- * Writes a pre-rendered event stream with pacing and an optional break-off point. Dialects turn their answer
- * into frames (SSE text); this module only decides when each frame goes out and how the stream ends, so
- * every dialect gets the same latency and fault behaviour.
+ * Pacing and faults, shared by every dialect. Dialects turn their answer into frames (SSE text) and name
+ * the few fault frames that differ per provider; this module decides which fault strikes, when each frame
+ * goes out and how the stream ends, so OpenAI, Anthropic and Gemini get the same latency and fault behaviour.
  *
  * Without ttft or pacing the whole stream is one write and no timer is created: this is the benchmark path.
  */
 import type { ServerResponse } from 'node:http';
+import type { FaultFace, SimContext } from './context.js';
+import type { Scenario } from './scenario.js';
 
 export interface StreamScript {
   /** Sent right after the headers (e.g. the role chunk). */
@@ -29,6 +31,71 @@ export interface StreamFault {
   action: 'destroy' | 'stall' | 'end';
   /** A last frame written before the action (a malformed line, an error event). */
   frame?: string;
+}
+
+/** The scenario's stream timing: delay before the first content frame and between frames. */
+export function pacing(s: Scenario): { ttftMs: number; intervalMs: number } {
+  return { ttftMs: s.ttftMs ?? 0, intervalMs: s.tokensPerSecond ? 1000 / s.tokensPerSecond : 0 };
+}
+
+/** The dialect-specific last frames of the `malformed` and `error_event` stream faults. */
+export interface FaultFrames {
+  /** Starts an event whose JSON never ends. */
+  malformed: string;
+  /** The provider's in-stream error event. */
+  errorEvent: string;
+}
+
+/**
+ * Where a stream fault breaks the stream off, and the last frame it leaves behind. `no_done` is not here:
+ * it changes the tail (the dialect drops its terminator), not the break-off point.
+ */
+export function streamFault(s: Scenario, frames: FaultFrames): StreamFault | undefined {
+  const after = s.afterChunks ?? 0;
+  switch (s.fault) {
+    case 'cut':
+      return { after, action: 'destroy' };
+    case 'stall':
+      return { after, action: 'stall' };
+    case 'malformed':
+      return { after, action: 'end', frame: frames.malformed };
+    case 'error_event':
+      return { after, action: 'end', frame: frames.errorEvent };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Faults that strike before any content: error statuses and context_length, and the non-stream variants of
+ * the stream faults (no events to break, so: cut = drop the socket, stall = silence, malformed = a broken
+ * JSON body, error_event = an error status). Returns true when the response has been dealt with.
+ */
+export function requestFault(ctx: SimContext, s: Scenario, face: FaultFace, model: string, stream: boolean, promptTokens: number): boolean {
+  switch (s.fault) {
+    case 'status':
+      face.sendError(ctx, face.statusError(s.status ?? 500, model, s.retryAfterSeconds));
+      return true;
+    case 'context_length':
+      face.sendError(ctx, face.contextLengthError(promptTokens));
+      return true;
+  }
+  if (stream) return false;
+  switch (s.fault) {
+    case 'cut':
+      ctx.res.destroy();
+      return true;
+    case 'stall':
+      return true;
+    case 'malformed':
+      face.sendMalformed(ctx);
+      return true;
+    case 'error_event':
+      face.sendError(ctx, face.statusError(face.errorEventStatus, model, undefined));
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Runs `fn` after `ms`, or at once when ms is 0; the timer is dropped if the client goes away first. */

@@ -19,8 +19,21 @@ const input = (over: Partial<ChatInput> = {}): ChatInput => ({
 describe('planAnswer', () => {
   it('counts tokens by the documented convention', () => {
     const plan = planAnswer(input({ promptChars: 9, messageCount: 2 }), { reasoningTokens: 3, cachedTokens: 100 });
-    expect(plan.usage).toEqual({ promptTokens: Math.ceil(9 / 4) + 8, completionTokens: 16 + 3, cachedTokens: 11, reasoningTokens: 3 });
+    expect(plan.usage).toEqual({ promptTokens: Math.ceil(9 / 4) + 8, completionTokens: 16 + 3, cachedTokens: 11, cacheWriteTokens: 0, reasoningTokens: 3 });
     expect(plan.content.every((t) => / $/.test(t))).toBe(true);
+  });
+
+  it('caps cache reads at the prompt and cache writes at what the reads leave', () => {
+    const prompt = Math.ceil(40 / 4) + 4; // 14
+    expect(planAnswer(input({ promptChars: 40 }), { cachedTokens: 10, cacheWriteTokens: 10 }).usage).toMatchObject({ promptTokens: prompt, cachedTokens: 10, cacheWriteTokens: 4 });
+    expect(planAnswer(input({ promptChars: 40 }), { cacheWriteTokens: 6 }).usage).toMatchObject({ cachedTokens: 0, cacheWriteTokens: 6 });
+  });
+
+  it('reasons when the request or the model name asks, unless the request turns it off', () => {
+    expect(planAnswer(input({ reasoning: true }), {}).reasoning).toHaveLength(8);
+    expect(planAnswer(input({ model: 'claude-thinking' }), {}).reasoning).toHaveLength(8);
+    expect(planAnswer(input({ model: 'claude-thinking', reasoning: false }), {}).reasoning).toHaveLength(0);
+    expect(planAnswer(input({ reasoning: false }), { reasoningTokens: 2 }).reasoning).toHaveLength(2);
   });
 
   it('defaults to min(max_tokens, 16) tokens with finish stop, and cuts a longer outputTokens with length', () => {
@@ -39,6 +52,8 @@ describe('planAnswer', () => {
     const plan = planAnswer(input({ stop: ['zzz', stop] }), {});
     expect(plan.content.join('')).toBe(full.slice(0, full.indexOf(stop)));
     expect(plan.finishReason).toBe('stop');
+    expect(plan.stopSequence).toBe(stop);
+    expect(planAnswer(input(), {}).stopSequence).toBeUndefined();
   });
 
   it('calls tools unless tool_choice is none or the last message is a tool result', () => {

@@ -1,9 +1,9 @@
 /**
- * `POST /v1/embeddings` and `GET /v1/models`. Vectors are derived from a hash of each input, L2-normalised
- * like OpenAI's, and rounded to float32 so the `float` and `base64` encodings carry identical values.
+ * `POST /v1/embeddings` and `GET /v1/models`. Vectors come from the shared embedding.ts (the Gemini face
+ * serves the same ones), rounded to float32 so the `float` and `base64` encodings carry identical values.
  */
 import type { SimContext } from '../context.js';
-import { hash32, prng, unit } from '../random.js';
+import { embeddingFor } from '../embedding.js';
 import { JSON_TYPE, openaiHeaders, requestFault, sendOpenAIError } from './openai-wire.js';
 import { later } from '../sse.js';
 
@@ -29,21 +29,6 @@ function inputsOf(input: unknown): { key: string; tokens: number }[] | undefined
     out.push(item);
   }
   return out;
-}
-
-/** A deterministic unit vector for `key`, each component already rounded to float32. */
-export function embeddingFor(key: string, dimensions: number): number[] {
-  const next = prng(hash32(key));
-  const v = new Array<number>(dimensions);
-  let norm = 0;
-  for (let i = 0; i < dimensions; i++) {
-    const x = unit(next()) * 2 - 1;
-    v[i] = x;
-    norm += x * x;
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < dimensions; i++) v[i] = Math.fround(v[i]! / norm);
-  return v;
 }
 
 /** OpenAI's base64 encoding: the float32 values, little-endian, whatever the host's byte order. */

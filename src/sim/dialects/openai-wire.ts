@@ -8,8 +8,9 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AnswerPlan } from '../answer.js';
-import type { SimContext, SimError } from '../context.js';
+import type { FaultFace, SimContext, SimError } from '../context.js';
 import type { Scenario } from '../scenario.js';
+import { requestFault as sharedRequestFault } from '../sse.js';
 
 export const SYSTEM_FINGERPRINT = 'fp_sim0001';
 
@@ -87,36 +88,20 @@ export function contextLengthError(promptTokens: number): SimError {
   };
 }
 
-/**
- * Faults that strike before any content: error statuses, and the non-stream variants of the stream
- * faults (no events to break, so: cut = drop the socket, stall = silence, malformed = a broken JSON body,
- * error_event = a 500). Returns true when the response has been dealt with.
- */
+/** How OpenAI words the faults that strike before any content. */
+export const openaiFaults: FaultFace = {
+  sendError: sendOpenAIError,
+  statusError: statusFaultError,
+  contextLengthError,
+  errorEventStatus: 500,
+  sendMalformed: (ctx) => {
+    ctx.res.writeHead(200, openaiHeaders(ctx, JSON_TYPE)).end('{"id":"chatcmpl-sim","object":"chat.completion","choices":[{"ind');
+  },
+};
+
+/** The shared pre-content faults (sse.ts) in OpenAI's words; true when the response has been dealt with. */
 export function requestFault(ctx: SimContext, s: Scenario, model: string, stream: boolean, promptTokens: number): boolean {
-  switch (s.fault) {
-    case 'status':
-      sendOpenAIError(ctx, statusFaultError(s.status ?? 500, model, s.retryAfterSeconds));
-      return true;
-    case 'context_length':
-      sendOpenAIError(ctx, contextLengthError(promptTokens));
-      return true;
-  }
-  if (stream) return false;
-  switch (s.fault) {
-    case 'cut':
-      ctx.res.destroy();
-      return true;
-    case 'stall':
-      return true;
-    case 'malformed':
-      ctx.res.writeHead(200, openaiHeaders(ctx, JSON_TYPE)).end('{"id":"chatcmpl-sim","object":"chat.completion","choices":[{"ind');
-      return true;
-    case 'error_event':
-      sendOpenAIError(ctx, statusFaultError(500, model, undefined));
-      return true;
-    default:
-      return false;
-  }
+  return sharedRequestFault(ctx, s, openaiFaults, model, stream, promptTokens);
 }
 
 export function usageObject(u: AnswerPlan['usage']): Record<string, unknown> {

@@ -3,10 +3,11 @@
  * with embeddings and model listing from openai-embeddings.ts. Anything the OpenAI API would reject
  * structurally is rejected the same way, so the gateway's error paths meet realistic bodies.
  */
-import { planAnswer, type ChatInput } from '../answer.js';
+import { planAnswer, promptTokensOf, type ChatInput } from '../answer.js';
 import type { Dialect, SimContext } from '../context.js';
+import { hasBearer } from '../request-log.js';
 import type { Scenario } from '../scenario.js';
-import { later, writeStream, type StreamFault } from '../sse.js';
+import { later, pacing, streamFault as sharedStreamFault, writeStream, type StreamFault } from '../sse.js';
 import { handleEmbeddings, handleModels } from './openai-embeddings.js';
 import {
   answerChunks,
@@ -27,6 +28,16 @@ export const openaiDialect: Dialect = {
     'POST /v1/embeddings': handleEmbeddings,
     'GET /v1/models': handleModels,
   },
+  authError: (ctx) =>
+    hasBearer(ctx.req.headers)
+      ? undefined
+      : {
+          status: 401,
+          message:
+            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          type: 'invalid_request_error',
+        },
+  invalidJsonMessage: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
   sendError: sendOpenAIError,
 };
 
@@ -139,7 +150,7 @@ async function handleChat(ctx: SimContext): Promise<void> {
   // Planned before the latency wait so a request OpenAI would refuse fails at once (AnswerError → 400).
   const plan = scenario.fault === 'context_length' ? undefined : planAnswer(input, scenario);
   later(ctx.res, scenario.latencyMs, () => {
-    if (requestFault(ctx, scenario, decoded.input.model, decoded.stream, promptTokens(decoded.input))) return;
+    if (requestFault(ctx, scenario, decoded.input.model, decoded.stream, promptTokensOf(decoded.input))) return;
     if (!plan) return;
     if (!decoded.stream) {
       ctx.res.writeHead(200, openaiHeaders(ctx, JSON_TYPE)).end(completionBody(meta, plan));
@@ -152,33 +163,13 @@ async function handleChat(ctx: SimContext): Promise<void> {
   });
 }
 
-function promptTokens(input: ChatInput): number {
-  return Math.ceil(input.promptChars / 4) + 4 * input.messageCount;
-}
-
-function pacing(s: Scenario): { ttftMs: number; intervalMs: number } {
-  return { ttftMs: s.ttftMs ?? 0, intervalMs: s.tokensPerSecond ? 1000 / s.tokensPerSecond : 0 };
-}
-
 /** Where a stream fault breaks the stream off, and the last frame it leaves behind. */
 function streamFault(s: Scenario, meta: CompletionMeta): StreamFault | undefined {
-  const after = s.afterChunks ?? 0;
-  switch (s.fault) {
-    case 'cut':
-      return { after, action: 'destroy' };
-    case 'stall':
-      return { after, action: 'stall' };
-    case 'malformed':
-      return { after, action: 'end', frame: `data: {"id":"${meta.id}","object":"chat.completion.chunk","choices":[{"delta":{"content":"\n\n` };
-    case 'error_event':
-      return {
-        after,
-        action: 'end',
-        frame: 'data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":"internal_error"}}\n\n',
-      };
-    default:
-      return undefined;
-  }
+  return sharedStreamFault(s, {
+    malformed: `data: {"id":"${meta.id}","object":"chat.completion.chunk","choices":[{"delta":{"content":"\n\n`,
+    errorEvent:
+      'data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":"internal_error"}}\n\n',
+  });
 }
 
 /** Serves a recorded fixture: its stream (with [DONE] appended) or its non-streaming body. */
@@ -188,7 +179,7 @@ async function replay(ctx: SimContext, req: ChatRequest, s: Scenario): Promise<v
   if (!req.stream) {
     const body = await ctx.fixtures.json(name);
     later(ctx.res, s.latencyMs, () => {
-      if (requestFault(ctx, s, req.input.model, req.stream, promptTokens(req.input))) return;
+      if (requestFault(ctx, s, req.input.model, req.stream, promptTokensOf(req.input))) return;
       if (body === undefined) return notFound();
       // A recorded error body is served as the error it is.
       const status = /^\s*\{\s*"error"\s*:/.test(body) ? (s.status ?? 400) : 200;
@@ -198,7 +189,7 @@ async function replay(ctx: SimContext, req: ChatRequest, s: Scenario): Promise<v
   }
   const recorded = await ctx.fixtures.stream(name);
   later(ctx.res, s.latencyMs, () => {
-    if (requestFault(ctx, s, req.input.model, req.stream, promptTokens(req.input))) return;
+    if (requestFault(ctx, s, req.input.model, req.stream, promptTokensOf(req.input))) return;
     if (!recorded) return notFound();
     const meta = { id: 'chatcmpl-replay', created: 0, model: req.input.model };
     const fault = streamFault(s, meta);
