@@ -1,21 +1,48 @@
-import { GatewayError, isContentEvent, type ChatRequest, type ChatResponse, type EmbeddingsRequest, type EmbeddingsResponse, type StreamEvent } from '../canonical/index.js';
+import {
+  GatewayError,
+  isContentEvent,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingsRequest,
+  type EmbeddingsResponse,
+  type StreamEvent,
+} from '../canonical/index.js';
 import type { Dialect } from '../catalog/types.js';
 import type { AdapterCall, ProviderAdapter } from '../providers/types.js';
-import type { PlannedAttempt } from './plan.js';
+import { hostKey, type PlannedAttempt } from './planner.js';
+import { backoffMs, RetryBudget } from './retry-budget.js';
+import { resumeStream, type ResumeContext } from './resume.js';
 
 export interface AttemptRecord {
   provider: string;
   model: string;
-  outcome: 'ok' | 'error';
+  outcome: 'ok' | 'error' | 'skipped';
+  /** initial: the plan's order; retry: a later round; resume: continuing a broken stream with a prefill. */
+  phase: 'initial' | 'retry' | 'resume';
   errorCode?: string;
   upstreamStatus?: number;
+  message?: string;
+  /** Milliseconds since the request started. */
+  startMs: number;
   durationMs: number;
+  ttftMs?: number;
+  /** For a stream that broke after content: output the host produced (and likely billed), estimated from the text. */
+  deliveredChars?: number;
+}
+
+/** What the executor reports to host health (implemented by routing/health.ts). */
+export interface HealthRecorder {
+  acquire(key: string): boolean;
+  record(
+    key: string,
+    outcome: { ok: boolean; providerId: string; errorCode?: string; latencyMs?: number; ttftMs?: number; outputTokens?: number; retryAfterSeconds?: number },
+  ): void;
 }
 
 export interface ExecutionContext {
   requestId: string;
   signal: AbortSignal;
-  /** Collects the warnings of the attempt that answers (x-switchboard-warnings). */
+  /** Collects the warnings of the attempts (x-switchboard-warnings). */
   warnings?: string[];
 }
 
@@ -31,15 +58,32 @@ export interface ChatOutcome extends Served {
 export interface StreamOutcome extends Served {
   /** The events read while peeking, to be sent first. */
   head: StreamEvent[];
-  /** The rest of the stream. */
+  /** The rest of the stream; continues on another host if the first breaks and resumption is possible. */
   rest: AsyncIterator<StreamEvent>;
 }
 
 export type AdapterSet = Readonly<Partial<Record<Dialect, ProviderAdapter>>>;
 
+export interface ExecutorOptions {
+  health?: HealthRecorder;
+  /** Passes over the plan after the first (hosts that failed in a way a retry may fix). */
+  retryRounds?: number;
+  /** Overall deadline of one request, all attempts and waits included. */
+  deadlineMs?: number;
+  /** Continue a stream broken after content on a host that accepts a prefill. */
+  resumeStreams?: boolean;
+  budget?: RetryBudget;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
 /** Thrown when every attempt failed; carries the attempts for the decision record. */
 export class AttemptsExhausted extends GatewayError {
-  constructor(last: GatewayError, readonly attempts: AttemptRecord[]) {
+  constructor(
+    last: GatewayError,
+    readonly attempts: AttemptRecord[],
+  ) {
     super(last.code, last.message, {
       provider: last.provider,
       status: last.status,
@@ -51,21 +95,81 @@ export class AttemptsExhausted extends GatewayError {
   }
 }
 
+export function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('internal_error', 'the gateway failed to handle the upstream exchange', { cause: err });
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Errors that mean the host said nothing in time: it is not asked again within this request. */
+function isSilence(error: GatewayError): boolean {
+  return error.code === 'upstream_timeout' || error.code === 'upstream_unavailable';
+}
+
+/** Bookkeeping for one request's walk through its plan. */
+class Walk {
+  readonly records: AttemptRecord[] = [];
+  last: GatewayError | undefined;
+  /** After a context-length error: only hosts with a larger window are worth trying. */
+  minContext = 0;
+  readonly silent = new Set<string>();
+  readonly rateLimited = new Set<string>();
+  /** Hosts that failed in a way another try may fix, for the next round. */
+  readonly retryable: PlannedAttempt[] = [];
+  stop = false;
+
+  constructor(
+    readonly started: number,
+    readonly deadline: number,
+  ) {}
+}
+
 /**
- * Runs a plan's attempts in order. A failure that another host might not have (5xx, 429, timeouts) moves on
- * to the next attempt; one that no host can fix (a bad request) ends at once. Streams are peeked until their
- * first content, so that a host failing before it falls back without the client seeing anything.
+ * Runs a plan's attempts: in plan order first, then up to `retryRounds` more passes over the hosts whose failure a
+ * retry may fix, with exponential backoff and jitter, all inside one deadline and a shared retry budget. A host
+ * that stayed silent is not asked again; a provider that rate-limited is not asked again in this request; an error
+ * no host can fix (a bad request) ends the walk; a context-length error moves on only to larger windows. Streams
+ * are peeked until their first content, so a host failing before it falls back without the client seeing anything.
  */
 export class Executor {
-  constructor(private readonly adapters: AdapterSet) {}
+  private readonly budget: RetryBudget;
+  private readonly retryRounds: number;
+  private readonly deadlineMs: number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
 
-  private adapterFor(attempt: PlannedAttempt): ProviderAdapter {
+  constructor(
+    private readonly adapters: AdapterSet,
+    private readonly options: ExecutorOptions = {},
+  ) {
+    this.budget = options.budget ?? new RetryBudget();
+    this.retryRounds = options.retryRounds ?? 2;
+    this.deadlineMs = options.deadlineMs ?? 600_000;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  adapterFor(attempt: PlannedAttempt): ProviderAdapter {
     const adapter = this.adapters[attempt.host.provider.type];
     if (!adapter) throw new GatewayError('internal_error', `no adapter for dialect ${attempt.host.provider.type}`);
     return adapter;
   }
 
-  private call(attempt: PlannedAttempt, ctx: ExecutionContext): AdapterCall {
+  call(attempt: PlannedAttempt, ctx: ExecutionContext): AdapterCall {
     const warnings = ctx.warnings;
     return {
       route: attempt.host,
@@ -77,106 +181,232 @@ export class Executor {
     };
   }
 
-  private record(records: AttemptRecord[], attempt: PlannedAttempt, started: number, error?: GatewayError): void {
-    records.push({
+  private key(attempt: PlannedAttempt): string {
+    return hostKey(attempt.host.provider.id, attempt.host.upstreamModel);
+  }
+
+  /**
+   * Yields the attempts to make, in order, deciding between them whether to go on: the loop body reports each
+   * outcome through `walk`. Handles rounds, backoff, the deadline, the retry budget and the breaker's probe slots.
+   */
+  private async *attempts(plan: PlannedAttempt[], ctx: ExecutionContext, walk: Walk): AsyncGenerator<{ attempt: PlannedAttempt; phase: 'initial' | 'retry' }> {
+    let round: PlannedAttempt[] = plan;
+    for (let r = 0; r <= this.retryRounds && round.length > 0; r++) {
+      if (r > 0) {
+        const wait = backoffMs(r - 1, this.random);
+        if (this.now() + wait >= walk.deadline) return;
+        await this.sleep(wait, ctx.signal);
+      }
+      const next: PlannedAttempt[] = [];
+      walk.retryable.length = 0;
+      for (const attempt of round) {
+        if (walk.stop || ctx.signal.aborted || this.now() >= walk.deadline) return;
+        const key = this.key(attempt);
+        const context = attempt.host.contextLength ?? attempt.model.contextLength ?? Number.MAX_SAFE_INTEGER;
+        if (walk.silent.has(key) || walk.rateLimited.has(attempt.host.provider.id) || context <= walk.minContext) continue;
+        const isRetry = walk.records.some((rec) => rec.outcome === 'error');
+        if (isRetry && !this.budget.tryRetry()) {
+          walk.records.push(this.skipped(attempt, walk, 'retry budget exhausted'));
+          return;
+        }
+        try {
+          if (this.options.health && !this.options.health.acquire(key)) {
+            walk.records.push(this.skipped(attempt, walk, 'breaker open, probe already in flight'));
+            continue;
+          }
+          yield { attempt, phase: r === 0 ? 'initial' : 'retry' };
+        } finally {
+          if (isRetry) this.budget.retryEnded();
+        }
+      }
+      next.push(...walk.retryable);
+      round = next;
+    }
+  }
+
+  private skipped(attempt: PlannedAttempt, walk: Walk, message: string): AttemptRecord {
+    const startMs = Math.round(this.now() - walk.started);
+    return { provider: attempt.host.provider.id, model: attempt.model.id, outcome: 'skipped', phase: 'retry', message, startMs, durationMs: 0 };
+  }
+
+  private succeeded(walk: Walk, attempt: PlannedAttempt, phase: AttemptRecord['phase'], started: number, ttftMs?: number): void {
+    walk.records.push({
       provider: attempt.host.provider.id,
       model: attempt.model.id,
-      outcome: error ? 'error' : 'ok',
-      ...(error ? { errorCode: error.code, upstreamStatus: error.upstreamStatus } : {}),
-      durationMs: Math.round(performance.now() - started),
+      outcome: 'ok',
+      phase,
+      startMs: Math.round(started - walk.started),
+      durationMs: Math.round(this.now() - started),
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
     });
   }
 
-  private giveUp(last: GatewayError | undefined, records: AttemptRecord[], signal: AbortSignal): never {
-    if (signal.aborted) throw new AttemptsExhausted(new GatewayError('stream_interrupted', 'the client closed the connection', { retryableUpstream: false }), records);
-    throw new AttemptsExhausted(last ?? new GatewayError('upstream_unavailable', 'no host could serve the request'), records);
+  /** Records a failed attempt and decides what the rest of the walk may still try. */
+  private failed(walk: Walk, attempt: PlannedAttempt, phase: AttemptRecord['phase'], started: number, error: GatewayError, signal: AbortSignal): void {
+    walk.last = error;
+    walk.records.push({
+      provider: attempt.host.provider.id,
+      model: attempt.model.id,
+      outcome: 'error',
+      phase,
+      errorCode: error.code,
+      ...(error.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
+      message: error.message,
+      startMs: Math.round(started - walk.started),
+      durationMs: Math.round(this.now() - started),
+    });
+    const key = this.key(attempt);
+    if (!signal.aborted) {
+      this.options.health?.record(key, {
+        ok: false,
+        providerId: attempt.host.provider.id,
+        errorCode: error.code,
+        latencyMs: this.now() - started,
+        retryAfterSeconds: error.retryAfterSeconds,
+      });
+    }
+    if (signal.aborted) {
+      walk.stop = true;
+    } else if (error.code === 'context_length_exceeded') {
+      walk.minContext = Math.max(walk.minContext, attempt.host.contextLength ?? attempt.model.contextLength ?? Number.MAX_SAFE_INTEGER);
+    } else if (!error.retryableUpstream) {
+      walk.stop = true;
+    } else if (error.code === 'upstream_rate_limited') {
+      walk.rateLimited.add(attempt.host.provider.id);
+    } else if (isSilence(error)) {
+      walk.silent.add(key);
+    } else {
+      walk.retryable.push(attempt);
+    }
   }
 
-  private shouldMoveOn(error: GatewayError, signal: AbortSignal): boolean {
-    return error.retryableUpstream && !signal.aborted;
+  private finish(walk: Walk, signal: AbortSignal): never {
+    if (signal.aborted) throw new AttemptsExhausted(new GatewayError('stream_interrupted', 'the client closed the connection', { retryableUpstream: false }), walk.records);
+    if (!walk.last && this.now() >= walk.deadline) throw new AttemptsExhausted(new GatewayError('upstream_timeout', 'the request deadline passed before any host answered'), walk.records);
+    throw new AttemptsExhausted(walk.last ?? new GatewayError('upstream_unavailable', 'no host could serve the request'), walk.records);
+  }
+
+  private newWalk(): Walk {
+    const started = this.now();
+    return new Walk(started, started + this.deadlineMs);
   }
 
   async chat(request: ChatRequest, plan: PlannedAttempt[], ctx: ExecutionContext): Promise<ChatOutcome> {
-    const records: AttemptRecord[] = [];
-    let last: GatewayError | undefined;
-    for (const attempt of plan) {
-      const started = performance.now();
-      try {
-        const response = await this.adapterFor(attempt).chat(request, this.call(attempt, ctx));
-        this.record(records, attempt, started);
-        return { response, attempt, attempts: records };
-      } catch (err) {
-        last = asGatewayError(err);
-        this.record(records, attempt, started, last);
-        if (!this.shouldMoveOn(last, ctx.signal)) break;
+    const walk = this.newWalk();
+    this.budget.requestStarted();
+    try {
+      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+        const started = this.now();
+        try {
+          const response = await this.adapterFor(attempt).chat(request, this.call(attempt, ctx));
+          this.succeeded(walk, attempt, phase, started);
+          this.options.health?.record(this.key(attempt), {
+            ok: true,
+            providerId: attempt.host.provider.id,
+            latencyMs: this.now() - started,
+            outputTokens: response.usage.outputTokens,
+          });
+          return { response, attempt, attempts: walk.records };
+        } catch (err) {
+          this.failed(walk, attempt, phase, started, asGatewayError(err), ctx.signal);
+        }
       }
+      return this.finish(walk, ctx.signal);
+    } finally {
+      this.budget.requestEnded();
     }
-    return this.giveUp(last, records, ctx.signal);
   }
 
   async chatStream(request: ChatRequest, plan: PlannedAttempt[], ctx: ExecutionContext): Promise<StreamOutcome> {
-    const records: AttemptRecord[] = [];
-    let last: GatewayError | undefined;
-    for (const attempt of plan) {
-      const started = performance.now();
-      let iterator: AsyncIterator<StreamEvent>;
-      try {
-        const events = await this.adapterFor(attempt).chatStream(request, this.call(attempt, ctx));
-        iterator = events[Symbol.asyncIterator]();
-      } catch (err) {
-        last = asGatewayError(err);
-        this.record(records, attempt, started, last);
-        if (!this.shouldMoveOn(last, ctx.signal)) break;
-        continue;
-      }
-      const head: StreamEvent[] = [];
-      let failed: GatewayError | undefined;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const event = next.value;
-        if (event.type === 'error') {
-          failed = event.error;
-          break;
+    const walk = this.newWalk();
+    this.budget.requestStarted();
+    let handedOff = false;
+    try {
+      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+        const started = this.now();
+        const peeked = await this.peek(request, attempt, ctx);
+        if ('error' in peeked) {
+          this.failed(walk, attempt, phase, started, peeked.error, ctx.signal);
+          continue;
         }
-        head.push(event);
-        if (isContentEvent(event) || event.type === 'finish') break;
+        const ttftMs = Math.round(this.now() - started);
+        this.succeeded(walk, attempt, phase, started, ttftMs);
+        const resume: ResumeContext = {
+          executor: this,
+          request,
+          plan,
+          served: attempt,
+          ctx,
+          records: walk.records,
+          walkStarted: walk.started,
+          enabled: this.options.resumeStreams ?? true,
+          now: this.now,
+          health: this.options.health,
+          attemptStarted: started,
+          ttftMs,
+          initialText: peeked.head.map((e) => (e.type === 'text-delta' ? e.text : '')).join(''),
+          onEnd: () => this.budget.requestEnded(),
+        };
+        handedOff = true;
+        return { head: peeked.head, rest: resumeStream(peeked.iterator, resume), attempt, attempts: walk.records };
       }
-      if (failed) {
-        last = failed;
-        this.record(records, attempt, started, failed);
-        await iterator.return?.();
-        if (!this.shouldMoveOn(failed, ctx.signal)) break;
-        continue;
-      }
-      this.record(records, attempt, started);
-      return { head, rest: iterator, attempt, attempts: records };
+      return this.finish(walk, ctx.signal);
+    } finally {
+      if (!handedOff) this.budget.requestEnded();
     }
-    return this.giveUp(last, records, ctx.signal);
+  }
+
+  /** Opens a stream and reads it up to its first content; an error before that is the attempt's failure. */
+  async peek(
+    request: ChatRequest,
+    attempt: PlannedAttempt,
+    ctx: ExecutionContext,
+  ): Promise<{ head: StreamEvent[]; iterator: AsyncIterator<StreamEvent> } | { error: GatewayError }> {
+    let iterator: AsyncIterator<StreamEvent>;
+    try {
+      iterator = (await this.adapterFor(attempt).chatStream(request, this.call(attempt, ctx)))[Symbol.asyncIterator]();
+    } catch (err) {
+      return { error: asGatewayError(err) };
+    }
+    const head: StreamEvent[] = [];
+    for (;;) {
+      let next: IteratorResult<StreamEvent>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        return { error: asGatewayError(err) };
+      }
+      if (next.done) return { head, iterator };
+      const event = next.value;
+      if (event.type === 'error') {
+        await iterator.return?.();
+        return { error: event.error };
+      }
+      head.push(event);
+      if (isContentEvent(event) || event.type === 'finish') return { head, iterator };
+    }
   }
 
   async embeddings(request: EmbeddingsRequest, plan: PlannedAttempt[], ctx: ExecutionContext): Promise<{ response: EmbeddingsResponse } & Served> {
-    const records: AttemptRecord[] = [];
-    let last: GatewayError | undefined;
-    for (const attempt of plan) {
-      const adapter = this.adapterFor(attempt);
-      if (!adapter.embeddings) continue;
-      const started = performance.now();
-      try {
-        const response = await adapter.embeddings(request, this.call(attempt, ctx));
-        this.record(records, attempt, started);
-        return { response, attempt, attempts: records };
-      } catch (err) {
-        last = asGatewayError(err);
-        this.record(records, attempt, started, last);
-        if (!this.shouldMoveOn(last, ctx.signal)) break;
+    const walk = this.newWalk();
+    this.budget.requestStarted();
+    try {
+      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+        const adapter = this.adapterFor(attempt);
+        if (!adapter.embeddings) continue;
+        const started = this.now();
+        try {
+          const response = await adapter.embeddings(request, this.call(attempt, ctx));
+          this.succeeded(walk, attempt, phase, started);
+          this.options.health?.record(this.key(attempt), { ok: true, providerId: attempt.host.provider.id, latencyMs: this.now() - started });
+          return { response, attempt, attempts: walk.records };
+        } catch (err) {
+          this.failed(walk, attempt, phase, started, asGatewayError(err), ctx.signal);
+        }
       }
+      return this.finish(walk, ctx.signal);
+    } finally {
+      this.budget.requestEnded();
     }
-    return this.giveUp(last, records, ctx.signal);
   }
-}
-
-export function asGatewayError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  return new GatewayError('internal_error', 'the gateway failed to handle the upstream exchange', { cause: err });
 }

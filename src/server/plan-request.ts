@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../canonical/index.js';
+import type { ModelInfo } from '../catalog/types.js';
 import { conversationAffinity } from '../routing/affinity.js';
 import { requestFeatures } from '../routing/features.js';
 import { noRouteError, planRoute, type RoutePlan } from '../routing/planner.js';
@@ -10,10 +11,8 @@ import type { GatewayContext } from './context.js';
  * refuses with the reasons when no host can serve it.
  */
 export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): RoutePlan {
-  const first = ctx.registry.resolve(request.model) ?? ctx.registry.catalogue?.model(request.model);
-  const estimate = estimatePromptTokens(request, first ?? { id: request.model });
-  // Only a prompt that is surely too long is kept from a host: the estimate's lower bound is compared.
-  const promptTokens = Math.floor(estimate.tokens * (1 - estimate.errorBound));
+  const first = ctx.registry.resolve(request.model);
+  const promptTokens = promptTokensForPlanning(request, first, ctx);
   const plan = planRoute(
     {
       model: request.model,
@@ -26,4 +25,54 @@ export function planChat(ctx: GatewayContext, request: ChatRequest, caller: stri
   );
   if (plan.attempts.length === 0) throw noRouteError(plan, request.model);
   return plan;
+}
+
+/** Characters of everything a prompt sends as text (tool definitions included). */
+function promptChars(request: ChatRequest): number {
+  let chars = 0;
+  for (const m of request.messages) {
+    if (typeof m.content === 'string') chars += m.content.length;
+    else if (m.content) for (const p of m.content) chars += p.type === 'text' ? p.text.length : 0;
+    for (const call of m.toolCalls ?? []) chars += call.arguments.length + call.name.length;
+  }
+  for (const tool of request.tools ?? []) chars += (tool.description?.length ?? 0) + JSON.stringify(tool.parameters ?? {}).length;
+  return chars;
+}
+
+const MESSAGE_ALLOWANCE = 16;
+const IMAGE_ALLOWANCE = 2000;
+
+/**
+ * The prompt size the planner compares with context windows. Counting with a real tokenizer costs milliseconds, so
+ * it is done only when the prompt could possibly be too long: no tokenizer yields more than one token per
+ * character (plus per-message and per-image allowances), so a prompt whose character count already fits every
+ * candidate window needs no count, and a rough chars/4 serves for price ordering. Otherwise the estimate's lower
+ * bound is used, so a host is only skipped when the prompt is surely too long for it.
+ */
+function promptTokensForPlanning(request: ChatRequest, model: ModelInfo | undefined, ctx: GatewayContext): number {
+  const chars = promptChars(request);
+  let images = 0;
+  for (const m of request.messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === 'image') images++;
+  const ceiling = chars + MESSAGE_ALLOWANCE * request.messages.length + IMAGE_ALLOWANCE * images;
+  const smallestWindow = smallestContext(ctx, request, model);
+  if (smallestWindow === undefined || ceiling <= smallestWindow) return Math.ceil(chars / 4);
+  const catalogued = model ?? ctx.registry.catalogue?.model(request.model);
+  const estimate = estimatePromptTokens(request, catalogued ?? { id: request.model });
+  return Math.floor(estimate.tokens * (1 - estimate.errorBound));
+}
+
+function smallestContext(ctx: GatewayContext, request: ChatRequest, model: ModelInfo | undefined): number | undefined {
+  let smallest: number | undefined;
+  const consider = (m: ModelInfo | undefined) => {
+    if (!m) return;
+    for (const host of m.hosts) {
+      const window = host.contextLength ?? m.contextLength;
+      if (window !== undefined && (smallest === undefined || window < smallest)) smallest = window;
+    }
+  };
+  consider(model);
+  for (const name of request.fallbackModels ?? []) consider(ctx.registry.resolve(name));
+  const alias = ctx.config.routing.aliases[request.model];
+  if (alias) for (const name of Array.isArray(alias) ? alias : Object.keys(alias)) consider(ctx.registry.resolve(name));
+  return smallest;
 }

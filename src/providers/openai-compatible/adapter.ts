@@ -52,12 +52,15 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return headers;
   }
 
-  private async send(provider: ResolvedProvider, path: string, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean) {
+  private async send(provider: ResolvedProvider, path: string, body: Record<string, unknown>, call: AdapterCall, control: AttemptControl, stream: boolean) {
     const t = provider.timeouts;
     let response: Dispatcher.ResponseData;
+    const messages = body.messages as { prefix?: boolean }[] | undefined;
+    const prefixBasePath = messages?.at(-1)?.prefix ? this.quirks(provider).prefixBasePath : undefined;
     try {
       response = await this.http.request(provider, {
         path,
+        ...(prefixBasePath ? { basePath: prefixBasePath } : {}),
         headers: this.headers(provider, call.requestId, stream),
         body: JSON.stringify(body),
         signal: control.controller.signal,
@@ -99,7 +102,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
     const { provider, upstreamModel } = call.route;
-    const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider), call.warn);
+    const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider), call.warn, call.route.prefill);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, '/chat/completions', body, call, control, false);
     return decodeChatResponse(await this.readJson(provider, response, control), provider.id, this.quirks(provider));
@@ -107,7 +110,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
     const { provider, upstreamModel } = call.route;
-    const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider), call.warn);
+    const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider), call.warn, call.route.prefill);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, provider.timeouts.firstTokenMs);
     const response = await this.send(provider, '/chat/completions', body, call, control, true);
     return this.events(provider, response, control);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatRequest, ContentPart, EmbeddingsRequest, Message, ReasoningControl, ToolChoice } from '../../canonical/index.js';
+import type { PrefillMode } from '../../catalog/types.js';
 import { modelRejects, type OpenAICompatibleQuirks } from './quirks.js';
 
 type WireContent = string | null | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } })[];
@@ -85,18 +86,45 @@ function dropRejected(body: Record<string, unknown>, fields: readonly string[], 
   }
 }
 
+/**
+ * A final assistant message marked `prefix` asks the host to continue it. Each host has its own flag: DeepSeek and
+ * Mistral `prefix: true` on the message, Moonshot `partial: true`, vLLM `continue_final_message` on the request.
+ */
+function encodePrefill(body: Record<string, unknown>, request: ChatRequest, prefill: PrefillMode | undefined): void {
+  const last = request.messages.at(-1);
+  if (!last?.prefix || last.role !== 'assistant') return;
+  const wire = (body.messages as Record<string, unknown>[]).at(-1)!;
+  switch (prefill) {
+    case 'prefix':
+      wire.prefix = true;
+      break;
+    case 'partial':
+      wire.partial = true;
+      break;
+    case 'continue_final_message':
+      body.continue_final_message = true;
+      body.add_generation_prompt = false;
+      break;
+    default:
+      // trailing_assistant: a plain final assistant message is the whole mechanism.
+      break;
+  }
+}
+
 /** The JSON body of a chat completion request for an OpenAI-compatible host. */
 export function encodeChatRequest(
   request: ChatRequest,
   upstreamModel: string,
   quirks: OpenAICompatibleQuirks,
   warn: Warn = () => undefined,
+  prefill?: PrefillMode,
 ): Record<string, unknown> {
   // Unknown client fields go first, so that a field the gateway models can never be overridden by them.
   const body: Record<string, unknown> = { ...request.extra };
   const toolId = quirks.toolCallIds === 'mistral' ? mistralId : (id: string) => id;
   body.model = upstreamModel;
   body.messages = request.messages.map((m) => encodeMessage(m, quirks, toolId));
+  encodePrefill(body, request, prefill);
   if (request.tools) {
     body.tools = request.tools.map((tool) => ({
       type: 'function',

@@ -28,6 +28,8 @@ export interface OpenAICompatibleQuirks {
   topK: boolean;
   /** DashScope rejects non-streaming calls to hybrid-thinking Qwen3 models unless thinking is off. */
   nonStreamingNeedsThinkingOff: boolean;
+  /** DeepSeek serves prefix completion only under its /beta base path. */
+  prefixBasePath?: string;
 }
 
 const DEFAULT_QUIRKS: OpenAICompatibleQuirks = {
@@ -48,7 +50,7 @@ type Known = 'openai' | 'openrouter' | 'deepseek' | 'dashscope' | 'moonshot' | '
 const KNOWN: Record<Known, Partial<OpenAICompatibleQuirks>> = {
   openai: { tokenLimitField: 'max_completion_tokens', developerRole: true, topK: false },
   openrouter: { developerRole: true, reasoningStyle: 'openrouter' },
-  deepseek: { reasoningStyle: 'none' },
+  deepseek: { reasoningStyle: 'none', prefixBasePath: '/beta' },
   dashscope: { reasoningStyle: 'qwen', nonStreamingNeedsThinkingOff: true },
   moonshot: { reasoningStyle: 'none' },
   zai: { reasoningStyle: 'zai' },

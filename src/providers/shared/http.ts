@@ -12,6 +12,8 @@ export interface UpstreamRequest {
   headersTimeoutMs: number;
   /** Time allowed between two chunks of the body. */
   bodyTimeoutMs: number;
+  /** Replaces the path part of the provider's base URL for this request (DeepSeek's /beta). */
+  basePath?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export class UpstreamHttp {
   request(provider: ResolvedProvider, req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
     const { pool, basePath } = this.poolFor(provider);
     return pool.request({
-      path: basePath + req.path,
+      path: (req.basePath ?? basePath) + req.path,
       method: req.method ?? 'POST',
       headers: req.headers,
       body: req.body,

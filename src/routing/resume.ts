@@ -1,0 +1,165 @@
+import { GatewayError, type ChatRequest, type StreamEvent } from '../canonical/index.js';
+import type { PrefillMode } from '../catalog/types.js';
+import type { AttemptRecord, ExecutionContext, Executor, HealthRecorder } from './execute.js';
+import { hostKey, type PlannedAttempt } from './planner.js';
+
+/** Prefill mechanisms a resumption can use (a host marked `none`, or of unknown ability, is never asked). */
+const RESUMABLE: ReadonlySet<PrefillMode> = new Set(['prefix', 'partial', 'continue_final_message', 'trailing_assistant']);
+
+export interface ResumeContext {
+  executor: Executor;
+  request: ChatRequest;
+  plan: PlannedAttempt[];
+  served: PlannedAttempt;
+  ctx: ExecutionContext;
+  records: AttemptRecord[];
+  walkStarted: number;
+  enabled: boolean;
+  now: () => number;
+  health?: HealthRecorder;
+  attemptStarted: number;
+  ttftMs: number;
+  /** Text already delivered in the peeked head. */
+  initialText?: string;
+  onEnd: () => void;
+}
+
+/** The request that asks another host to continue `delivered` as the assistant's own words. */
+export function continuationRequest(request: ChatRequest, delivered: string): ChatRequest {
+  return {
+    ...request,
+    stream: true,
+    messages: [...request.messages, { role: 'assistant', content: delivered, prefix: true }],
+  };
+}
+
+/**
+ * Forwards a committed stream and, if it breaks after content reached the client, continues it on another host
+ * that accepts an assistant prefill: that host gets the conversation plus the text already delivered and streams the
+ * rest into the same response. Only text can be continued — a break inside a tool call's arguments, or a stream
+ * with no host able to continue it, ends with the original error (never with the prefill's refusal, which would hide
+ * the real failure). The continuation's reasoning is not forwarded: the client already saw the first host's.
+ */
+export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: ResumeContext): AsyncGenerator<StreamEvent> {
+  let current = first;
+  let attempt = rc.served;
+  let started = rc.attemptStarted;
+  let ttftMs = rc.ttftMs;
+  let delivered = rc.initialText ?? '';
+  let toolCalls = false;
+  let resumed = false;
+  let outputTokens: number | undefined;
+  let done = false;
+  try {
+    for (;;) {
+      const next = await current.next();
+      if (next.done) {
+        done = true;
+        rc.health?.record(hostKey(attempt.host.provider.id, attempt.host.upstreamModel), {
+          ok: true,
+          providerId: attempt.host.provider.id,
+          latencyMs: rc.now() - started,
+          ttftMs,
+          outputTokens,
+        });
+        return;
+      }
+      const event = next.value;
+      if (event.type !== 'error') {
+        if (event.type === 'text-delta') delivered += event.text;
+        else if (event.type === 'tool-call-delta') toolCalls = true;
+        else if (event.type === 'usage') outputTokens = event.usage.outputTokens;
+        else if (resumed && (event.type === 'reasoning-delta' || event.type === 'reasoning-detail' || event.type === 'start')) continue;
+        yield event;
+        continue;
+      }
+      const broken = event.error;
+      markBroken(rc, attempt, started, broken, delivered.length);
+      const eligible = rc.enabled && !toolCalls && broken.retryableUpstream && !rc.ctx.signal.aborted && delivered.length > 0;
+      const next2 = eligible ? await continueElsewhere(rc, attempt, delivered) : undefined;
+      if (!next2) {
+        done = true;
+        yield { type: 'error', error: annotate(broken, rc.enabled, toolCalls) };
+        return;
+      }
+      current = next2.iterator;
+      attempt = next2.attempt;
+      started = next2.started;
+      ttftMs = next2.ttftMs;
+      resumed = true;
+      for (const e of next2.head) {
+        if (e.type === 'start' || e.type === 'reasoning-delta' || e.type === 'reasoning-detail') continue;
+        if (e.type === 'text-delta') delivered += e.text;
+        yield e;
+      }
+    }
+  } finally {
+    if (!done) await current.return?.();
+    rc.onEnd();
+  }
+}
+
+function annotate(error: GatewayError, enabled: boolean, toolCalls: boolean): GatewayError {
+  if (!enabled) return error;
+  const why = toolCalls ? 'it broke inside a tool call, which cannot be continued' : 'no host able to continue it was available';
+  return new GatewayError(error.code, `${error.message} (the stream was not resumed: ${why})`, {
+    provider: error.provider,
+    upstreamStatus: error.upstreamStatus,
+    retryableUpstream: error.retryableUpstream,
+  });
+}
+
+function markBroken(rc: ResumeContext, attempt: PlannedAttempt, started: number, error: GatewayError, deliveredChars: number): void {
+  const record = rc.records.findLast((r) => r.provider === attempt.host.provider.id && r.model === attempt.model.id && r.outcome === 'ok');
+  if (record) {
+    record.outcome = 'error';
+    record.errorCode = error.code;
+    record.message = `broke after content: ${error.message}`;
+    record.durationMs = Math.round(rc.now() - started);
+    record.deliveredChars = deliveredChars;
+  }
+  if (!rc.ctx.signal.aborted) {
+    rc.health?.record(hostKey(attempt.host.provider.id, attempt.host.upstreamModel), {
+      ok: false,
+      providerId: attempt.host.provider.id,
+      errorCode: error.code,
+      latencyMs: rc.now() - started,
+    });
+  }
+}
+
+async function continueElsewhere(
+  rc: ResumeContext,
+  broken: PlannedAttempt,
+  delivered: string,
+): Promise<{ iterator: AsyncIterator<StreamEvent>; head: StreamEvent[]; attempt: PlannedAttempt; started: number; ttftMs: number } | undefined> {
+  const brokenKey = hostKey(broken.host.provider.id, broken.host.upstreamModel);
+  const request = continuationRequest(rc.request, delivered);
+  for (const candidate of rc.plan) {
+    const key = hostKey(candidate.host.provider.id, candidate.host.upstreamModel);
+    if (key === brokenKey || !candidate.host.prefill || !RESUMABLE.has(candidate.host.prefill)) continue;
+    if (rc.ctx.signal.aborted) return undefined;
+    if (rc.health && !rc.health.acquire(key)) continue;
+    const started = rc.now();
+    const peeked = await rc.executor.peek(request, candidate, rc.ctx);
+    const startMs = Math.round(started - rc.walkStarted);
+    if ('error' in peeked) {
+      rc.records.push({
+        provider: candidate.host.provider.id,
+        model: candidate.model.id,
+        outcome: 'error',
+        phase: 'resume',
+        errorCode: peeked.error.code,
+        message: `resumption refused: ${peeked.error.message}`,
+        startMs,
+        durationMs: Math.round(rc.now() - started),
+      });
+      rc.health?.record(key, { ok: false, providerId: candidate.host.provider.id, errorCode: peeked.error.code });
+      continue;
+    }
+    const ttftMs = Math.round(rc.now() - started);
+    rc.records.push({ provider: candidate.host.provider.id, model: candidate.model.id, outcome: 'ok', phase: 'resume', startMs, durationMs: 0, ttftMs });
+    return { ...peeked, attempt: candidate, started, ttftMs };
+  }
+  return undefined;
+}
