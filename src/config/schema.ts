@@ -116,6 +116,10 @@ export const configSchema = z.strictObject({
   routing: z
     .strictObject({
       resumeStreams: z.boolean().default(true),
+      /** Passes over the plan after the first, for hosts whose failure a retry may fix. */
+      retries: z.number().int().min(0).max(5).default(2),
+      /** Overall deadline of one request, every attempt and wait included. */
+      deadlineMs: z.number().int().positive().default(600_000),
       aliases: z.record(z.string().min(1), aliasTarget).default({}),
       substitutes: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
       defaultPolicy: z.string().nullable().default(null),

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { GatewayError } from '../canonical/errors.js';
 import type { Usage } from '../canonical/usage.js';
 import type { AttemptRecord } from '../routing/execute.js';
+import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decision.js';
+import type { RoutePlan } from '../routing/planner.js';
 import type { CostReport } from '../surfaces/served.js';
 import { GatewayMetrics } from './metrics.js';
 
@@ -9,6 +11,7 @@ import { GatewayMetrics } from './metrics.js';
 export interface RequestOutcome {
   route: 'chat' | 'embeddings' | 'messages';
   stream: boolean;
+  plan?: RoutePlan;
   /** Canonical id of the model that answered (or was asked for, when none did). */
   model: string;
   provider: string;
@@ -24,7 +27,30 @@ export interface RequestOutcome {
 
 /** The usage tap: called once per request, after the response ended, off the response's critical path. */
 export class Accounting {
+  readonly decisions = new DecisionLog();
+
   constructor(readonly metrics: GatewayMetrics) {}
+
+  private decision(req: FastifyRequest, outcome: RequestOutcome): DecisionRecord {
+    const ok = outcome.status < 400;
+    const resumed = outcome.attempts.some((a) => a.phase === 'resume' && a.outcome === 'ok');
+    const brokenAfterContent = outcome.attempts.some((a) => a.deliveredChars !== undefined);
+    const servedAttempt = [...outcome.attempts].reverse().find((a) => a.outcome === 'ok');
+    return {
+      requestId: req.id,
+      at: new Date().toISOString(),
+      route: outcome.route,
+      stream: outcome.stream,
+      requestedModel: (req.body as { model?: string } | undefined)?.model ?? outcome.model,
+      ...(outcome.plan ? planSummary(outcome.plan) : { candidates: 0, exclusions: [], plan: [] }),
+      attempts: outcome.attempts,
+      ...(servedAttempt ? { served: { provider: servedAttempt.provider, model: servedAttempt.model } } : {}),
+      outcome: outcome.status === 499 ? 'aborted' : ok ? (resumed ? 'resumed' : 'ok') : brokenAfterContent ? 'broken' : 'error',
+      status: outcome.status,
+      ...(outcome.error ? { errorCode: outcome.error.code } : {}),
+      ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
+    };
+  }
 
   record(req: FastifyRequest, outcome: RequestOutcome): void {
     const durationMs = performance.now() - outcome.startedAt;
@@ -45,6 +71,7 @@ export class Accounting {
       },
       'request served',
     );
+    this.decisions.add(this.decision(req, outcome));
     const m = this.metrics;
     m.requests.inc({ route: outcome.route, model: outcome.model, provider: outcome.provider, status: GatewayMetrics.statusClass(outcome.status) });
     m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);

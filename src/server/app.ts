@@ -8,6 +8,7 @@ import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerAdminRequestRoutes } from './admin/requests.js';
 import { registerMessagesRoutes } from './routes/messages.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -79,5 +80,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerChatRoutes(app, ctx);
   registerEmbeddingsRoutes(app, ctx);
   registerMessagesRoutes(app, ctx);
+  registerAdminRequestRoutes(app, ctx);
   return app;
 }

@@ -73,7 +73,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = buildApp({
     config,
     registry,
-    executor: new Executor(adapters),
+    executor: new Executor(adapters, {
+      retryRounds: config.routing.retries,
+      deadlineMs: config.routing.deadlineMs,
+      resumeStreams: config.routing.resumeStreams,
+    }),
     auth,
     logger,
     redactor,

@@ -3,7 +3,7 @@ import { GatewayError, mergeUsage, type ChatRequest, type StreamEvent, type Usag
 import { computeCost, nanoToUsd } from '../catalog/cost.js';
 import type { HostRoute } from '../catalog/types.js';
 import { AttemptsExhausted, asGatewayError, type AttemptRecord, type ChatOutcome, type StreamOutcome } from '../routing/execute.js';
-import type { PlannedAttempt } from '../routing/plan.js';
+import type { PlannedAttempt, RoutePlan } from '../routing/planner.js';
 import type { CostReport, ServedBy } from '../surfaces/served.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import type { GatewayContext } from './context.js';
@@ -41,7 +41,7 @@ export function recordFailure(
   req: FastifyRequest,
   route: 'chat' | 'embeddings' | 'messages',
   stream: boolean,
-  plan: PlannedAttempt[],
+  plan: RoutePlan,
   err: unknown,
   startedAt: number,
   warnings?: string[],
@@ -53,7 +53,8 @@ export function recordFailure(
   ctx.accounting.record(req, {
     route,
     stream,
-    model: plan[0]!.model.id,
+    plan,
+    model: plan.attempts[0]!.model.id,
     provider: last?.provider ?? error.provider ?? '',
     status: error.status,
     attempts,
@@ -66,7 +67,7 @@ export function recordFailure(
 
 export interface ChatCall {
   request: ChatRequest;
-  plan: PlannedAttempt[];
+  plan: RoutePlan;
   surface: ChatSurface;
   startedAt: number;
   /** Warnings raised while decoding the request, before any host was chosen. */
@@ -83,7 +84,7 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   const { request, plan, surface, startedAt, warnings } = call;
   let outcome: ChatOutcome;
   try {
-    outcome = await ctx.executor.chat(request, plan, { requestId: req.id, signal, warnings });
+    outcome = await ctx.executor.chat(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
     throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings);
   }
@@ -92,7 +93,7 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   const cost = costReport(response.usage, attempt.host);
   reply.header('x-switchboard-route', routeHeader(attempt, attempts));
   if (warnings.length > 0) reply.header(WARNINGS_HEADER, warningsHeader(warnings));
-  ctx.accounting.record(req, { route: surface.name, stream: false, warnings, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+  ctx.accounting.record(req, { route: surface.name, stream: false, plan, warnings, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
   return surface.encodeResponse(response, served, cost, request);
 }
 
@@ -104,12 +105,12 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
   const keepAlive = setInterval(() => void writer.write(surface.keepAliveFrame()), ctx.config.server.streamKeepAliveMs);
   let outcome: StreamOutcome;
   try {
-    outcome = await ctx.executor.chatStream(request, plan, { requestId: req.id, signal, warnings });
+    outcome = await ctx.executor.chatStream(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
     clearInterval(keepAlive);
     const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings);
     if (writer.committed) {
-      await writer.write(`${surface.streamEncoder({ requestId: req.id, served: { requestId: req.id, model: plan[0]!.model.id, provider: '', attempts: 0 }, request }).error(error)}`);
+      await writer.write(`${surface.streamEncoder({ requestId: req.id, served: { requestId: req.id, model: plan.attempts[0]!.model.id, provider: '', attempts: 0 }, request }).error(error)}`);
       writer.end();
     } else if (!writer.closed) {
       reply.raw.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': req.id, ...errorHeaders(error) });
@@ -166,7 +167,7 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     if (writer.closed) await outcome.rest.return?.();
   }
 
-  const base = { route: surface.name, stream: true, warnings, model: served.model, provider: served.provider, attempts, usage, startedAt };
+  const base = { route: surface.name, stream: true, plan, warnings, model: served.model, provider: served.provider, attempts, usage, startedAt };
   if (signal.aborted || writer.closed) {
     ctx.accounting.record(req, { ...base, status: 499, error: new GatewayError('stream_interrupted', 'client closed the connection') });
     return;

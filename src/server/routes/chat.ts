@@ -12,6 +12,6 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
     checkModelAccess(ctx.auth, req.headers);
     const request = decodeChatRequest(req.body);
     const plan = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
-    return serveChat(ctx, req, reply, { request, plan: plan.attempts, surface: openAIChatSurface, startedAt, warnings: [] });
+    return serveChat(ctx, req, reply, { request, plan, surface: openAIChatSurface, startedAt, warnings: [] });
   });
 }

@@ -13,18 +13,18 @@ export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayConte
     const request = decodeEmbeddingsRequest(req.body);
     const planned = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health });
     if (planned.attempts.length === 0) throw noRouteError(planned, request.model);
-    const plan = planned.attempts;
+
     let outcome: Awaited<ReturnType<typeof ctx.executor.embeddings>>;
     try {
-      outcome = await ctx.executor.embeddings(request, plan, { requestId: req.id, signal: clientGone(reply) });
+      outcome = await ctx.executor.embeddings(request, planned.attempts, { requestId: req.id, signal: clientGone(reply) });
     } catch (err) {
-      throw recordFailure(ctx, req, 'embeddings', false, plan, err, startedAt);
+      throw recordFailure(ctx, req, 'embeddings', false, planned, err, startedAt);
     }
     const { attempt, attempts, response } = outcome;
     reply.header('x-switchboard-route', routeHeader(attempt, attempts));
     const served = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
     const cost = costReport(response.usage, attempt.host);
-    ctx.accounting.record(req, { route: 'embeddings', stream: false, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+    ctx.accounting.record(req, { route: 'embeddings', stream: false, plan: planned, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
     return encodeEmbeddingsResponse(response, served, cost);
   });
 }

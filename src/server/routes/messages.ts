@@ -15,7 +15,7 @@ export function registerMessagesRoutes(app: FastifyInstance, ctx: GatewayContext
     checkModelAccess(ctx.auth, req.headers);
     const { request, warnings } = decodeMessagesRequest(req.body);
     const plan = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
-    return serveChat(ctx, req, reply, { request, plan: plan.attempts, surface: anthropicMessagesSurface, startedAt, warnings });
+    return serveChat(ctx, req, reply, { request, plan, surface: anthropicMessagesSurface, startedAt, warnings });
   });
 
   app.post('/v1/messages/count_tokens', async (req) => {
