@@ -32,11 +32,23 @@ export interface AttemptRecord {
 
 /** What the executor reports to host health (implemented by routing/health.ts). */
 export interface HealthRecorder {
-  acquire(key: string): boolean;
+  /** A slot for an attempt; `force` for a host that is the plan's last resort. Pair with record() or release(). */
+  acquire(key: string, options?: { force?: boolean }): boolean;
+  release(key: string): void;
   record(
     key: string,
-    outcome: { ok: boolean; providerId: string; errorCode?: string; latencyMs?: number; ttftMs?: number; outputTokens?: number; retryAfterSeconds?: number },
-  ): void;
+    outcome: {
+      ok: boolean;
+      providerId: string;
+      errorCode?: string;
+      upstreamStatus?: number;
+      clientAborted?: boolean;
+      latencyMs?: number;
+      ttftMs?: number;
+      outputTokens?: number;
+      retryAfterSeconds?: number;
+    },
+  ): unknown;
 }
 
 export interface ExecutionContext {
@@ -199,7 +211,8 @@ export class Executor {
       }
       const next: PlannedAttempt[] = [];
       walk.retryable.length = 0;
-      for (const attempt of round) {
+      for (let i = 0; i < round.length; i++) {
+        const attempt = round[i]!;
         if (walk.stop || ctx.signal.aborted || this.now() >= walk.deadline) return;
         const key = this.key(attempt);
         const context = attempt.host.contextLength ?? attempt.model.contextLength ?? Number.MAX_SAFE_INTEGER;
@@ -210,7 +223,9 @@ export class Executor {
           return;
         }
         try {
-          if (this.options.health && !this.options.health.acquire(key)) {
+          const health = this.options.health;
+          // The last host of a round is tried even with its breaker open: never every host of a model at once.
+          if (health && !health.acquire(key) && !(i === round.length - 1 && !walk.records.some((rec) => rec.outcome === 'ok') && health.acquire(key, { force: true }))) {
             walk.records.push(this.skipped(attempt, walk, 'breaker open, probe already in flight'));
             continue;
           }
@@ -256,11 +271,14 @@ export class Executor {
       durationMs: Math.round(this.now() - started),
     });
     const key = this.key(attempt);
-    if (!signal.aborted) {
+    if (signal.aborted) {
+      this.options.health?.release(key);
+    } else {
       this.options.health?.record(key, {
         ok: false,
         providerId: attempt.host.provider.id,
         errorCode: error.code,
+        upstreamStatus: error.upstreamStatus,
         latencyMs: this.now() - started,
         retryAfterSeconds: error.retryAfterSeconds,
       });
@@ -393,7 +411,10 @@ export class Executor {
     try {
       for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
         const adapter = this.adapterFor(attempt);
-        if (!adapter.embeddings) continue;
+        if (!adapter.embeddings) {
+          this.options.health?.release(this.key(attempt));
+          continue;
+        }
         const started = this.now();
         try {
           const response = await adapter.embeddings(request, this.call(attempt, ctx));

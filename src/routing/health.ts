@@ -223,13 +223,14 @@ export interface Exclusion {
   reason: string;
 }
 
+/** Fresh arrays on every call: the caller may keep or change them. */
 export interface HostSelection {
   /** Hosts to try: the healthy ones in input order, then any re-admitted ones, soonest to recover first. */
-  readonly usable: readonly string[];
+  usable: string[];
   /** Hosts left out, with a reason for the decision record. */
-  readonly excluded: readonly Exclusion[];
+  excluded: Exclusion[];
   /** Hosts that are unhealthy but kept by the never-all / maxEjectionPercent rule (a subset of `usable`). */
-  readonly readmitted: readonly Exclusion[];
+  readmitted: Exclusion[];
 }
 
 interface HostEntry {
@@ -257,8 +258,6 @@ interface ProviderEntry {
   retryAfterSeconds: number;
   lastSeen: number;
 }
-
-const NONE: readonly Exclusion[] = Object.freeze([]);
 
 interface Candidate {
   key: string;
@@ -560,7 +559,8 @@ export class HostHealth {
    * `maxEjectionPercent` of the hosts, and never all of them: the excess is re-admitted, soonest to recover
    * first (then fewest ejections, then input order), and placed after the healthy ones.
    *
-   * When nothing is excluded, `usable` is the input array itself (do not mutate either).
+   * Called on every request: when nothing is excluded (the usual case) it looks up each key once and allocates
+   * only the result; reasons are composed only for hosts that are left out or re-admitted.
    */
   usable(keys: readonly string[]): HostSelection {
     const now = this.now();
@@ -568,7 +568,7 @@ export class HostHealth {
     for (let i = 0; i < keys.length; i++) {
       if (this.recoverAt(keys[i]!, now) !== undefined) excludedCount++;
     }
-    if (excludedCount === 0) return { usable: keys, excluded: NONE, readmitted: NONE };
+    if (excludedCount === 0) return { usable: keys.slice(), excluded: [], readmitted: [] };
 
     const n = keys.length;
     const maxExcluded = Math.min(n - 1, Math.floor((n * this.opts.maxEjectionPercent) / 100));
@@ -585,7 +585,7 @@ export class HostHealth {
       candidates.push({ key, index: i, recoverAt, ejections: e ? this.ejectionsOf(e, now) : 0, reason: this.reason(key, now), readmit: false });
     }
     const readmitCount = Math.max(0, candidates.length - maxExcluded);
-    if (readmitCount === 0) return { usable, excluded: candidates.map(toExclusion), readmitted: NONE };
+    if (readmitCount === 0) return { usable, excluded: candidates.map(toExclusion), readmitted: [] };
 
     const byRecovery = candidates.slice().sort((a, b) => a.recoverAt - b.recoverAt || a.ejections - b.ejections || a.index - b.index);
     const readmitted: Exclusion[] = [];

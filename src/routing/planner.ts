@@ -29,7 +29,8 @@ export interface RoutePlan {
 }
 
 export interface HealthView {
-  usable(keys: string[]): { usable: string[]; excluded: { key: string; reason: string }[] };
+  /** `readmitted`: unhealthy hosts kept so that no model loses every host; they are tried last. */
+  usable(keys: string[]): { usable: string[]; excluded: { key: string; reason: string }[]; readmitted?: { key: string; reason: string }[] };
   snapshot(key: string): { latencyMs?: number; ttftMs?: number; tokensPerSecond?: number } | undefined;
 }
 
@@ -226,9 +227,18 @@ export function planRoute(input: PlanInput, env: PlanEnvironment): RoutePlan {
         if (problem) exclusions.push({ model: model.id, provider: host.provider.id, reason: problem });
         else hosts.push(host);
       }
+      let lastResort: HostRoute[] = [];
       if (env.health && hosts.length > 0) {
         const keys = hosts.map((h) => hostKey(h.provider.id, h.upstreamModel));
         const verdict = env.health.usable(keys);
+        if (verdict.readmitted && verdict.readmitted.length > 0) {
+          const kept = new Set(verdict.readmitted.map((r) => r.key));
+          lastResort = verdict.readmitted.map((r) => hosts[keys.indexOf(r.key)]!);
+          for (const r of verdict.readmitted) {
+            exclusions.push({ model: model.id, provider: hosts[keys.indexOf(r.key)]!.provider.id, reason: r.reason });
+          }
+          hosts = hosts.filter((_, i) => !kept.has(keys[i]!));
+        }
         if (verdict.excluded.length > 0) {
           const usable = new Set(verdict.usable);
           for (const ex of verdict.excluded) {
@@ -239,6 +249,7 @@ export function planRoute(input: PlanInput, env: PlanEnvironment): RoutePlan {
         }
       }
       for (const host of orderHosts(model, hosts, input, env)) attempts.push({ model, host });
+      for (const host of lastResort) attempts.push({ model, host });
     }
   }
   if (!resolvedAny) {

@@ -94,7 +94,11 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
       }
     }
   } finally {
-    if (!done) await current.return?.();
+    if (!done) {
+      // The client went away mid-stream: the host did nothing wrong, and its probe slot (if any) is freed.
+      rc.health?.release(hostKey(attempt.host.provider.id, attempt.host.upstreamModel));
+      await current.return?.();
+    }
     rc.onEnd();
   }
 }
@@ -118,14 +122,9 @@ function markBroken(rc: ResumeContext, attempt: PlannedAttempt, started: number,
     record.durationMs = Math.round(rc.now() - started);
     record.deliveredChars = deliveredChars;
   }
-  if (!rc.ctx.signal.aborted) {
-    rc.health?.record(hostKey(attempt.host.provider.id, attempt.host.upstreamModel), {
-      ok: false,
-      providerId: attempt.host.provider.id,
-      errorCode: error.code,
-      latencyMs: rc.now() - started,
-    });
-  }
+  const key = hostKey(attempt.host.provider.id, attempt.host.upstreamModel);
+  if (rc.ctx.signal.aborted) rc.health?.release(key);
+  else rc.health?.record(key, { ok: false, providerId: attempt.host.provider.id, errorCode: error.code, upstreamStatus: error.upstreamStatus, latencyMs: rc.now() - started });
 }
 
 async function continueElsewhere(
@@ -154,7 +153,7 @@ async function continueElsewhere(
         startMs,
         durationMs: Math.round(rc.now() - started),
       });
-      rc.health?.record(key, { ok: false, providerId: candidate.host.provider.id, errorCode: peeked.error.code });
+      rc.health?.record(key, { ok: false, providerId: candidate.host.provider.id, errorCode: peeked.error.code, upstreamStatus: peeked.error.upstreamStatus });
       continue;
     }
     const ttftMs = Math.round(rc.now() - started);

@@ -9,6 +9,7 @@ import { GeminiAdapter } from '../providers/gemini/adapter.js';
 import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
+import { HostHealth } from '../routing/health.js';
 import { Redactor } from '../util/redact.js';
 import { Accounting } from './accounting.js';
 import { buildApp } from './app.js';
@@ -70,6 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let draining = false;
+  const health = new HostHealth();
   const app = buildApp({
     config,
     registry,
@@ -77,7 +79,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       retryRounds: config.routing.retries,
       deadlineMs: config.routing.deadlineMs,
       resumeStreams: config.routing.resumeStreams,
+      health,
     }),
+    health,
     auth,
     logger,
     redactor,

@@ -18,6 +18,11 @@ const providers = `providers:
     timeouts: { connectMs: 1000, firstTokenMs: 600, idleMs: 500, totalMs: 1500 }
     models:
       test/model: sim-model
+  good:
+    type: openai-compatible
+    baseURL: "{{SIM}}/v1"
+    apiKeyEnv: SIM_API_KEY
+    models:
       test/fallback: sim-model
 `;
 
@@ -136,14 +141,18 @@ describe('upstream failures', () => {
   });
 
   it('falls back to the next host before anything reached the client', async () => {
+    const badFirst = { provider: { order: ['bad', 'good'] } } as object;
     const { data, response } = await stack.client.chat.completions
-      .create({ model: 'test/fallback', messages: [{ role: 'user', content: 'hi' }] })
+      .create({ model: 'test/fallback', messages: [{ role: 'user', content: 'hi' }], ...badFirst })
       .withResponse();
     expect(data.choices[0]!.message.content).toBeTruthy();
-    expect(response.headers.get('x-switchboard-route')).toBe('provider=sim; model=test/fallback; attempts=2');
+    expect(response.headers.get('x-switchboard-route')).toBe('provider=good; model=test/fallback; attempts=2');
 
-    const stream = await stack.client.chat.completions.create({ model: 'test/fallback', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    expect((await drain(stream)).length).toBeGreaterThan(0);
+    const stream = await stack.client.chat.completions
+      .create({ model: 'test/fallback', stream: true, messages: [{ role: 'user', content: 'hi' }], ...badFirst })
+      .withResponse();
+    expect(stream.response.headers.get('x-switchboard-route')).toBe('provider=good; model=test/fallback; attempts=2');
+    expect((await drain(stream.data)).length).toBeGreaterThan(0);
   });
 });
 
