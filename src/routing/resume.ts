@@ -50,6 +50,14 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
   let resumed = false;
   let outputTokens: number | undefined;
   let done = false;
+  /** Whitespace already delivered that a host receiving a trimmed prefill will write again. */
+  let repeatWhitespace = '';
+  const dropRepeated = (text: string): string => {
+    let i = 0;
+    while (i < text.length && i < repeatWhitespace.length && text[i] === repeatWhitespace[i]) i++;
+    repeatWhitespace = i === text.length ? repeatWhitespace.slice(i) : '';
+    return text.slice(i);
+  };
   try {
     for (;;) {
       const next = await current.next();
@@ -66,6 +74,13 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
       }
       const event = next.value;
       if (event.type !== 'error') {
+        if (event.type === 'text-delta' && repeatWhitespace) {
+          const text = dropRepeated(event.text);
+          if (!text) continue;
+          delivered += text;
+          yield { ...event, text };
+          continue;
+        }
         if (event.type === 'text-delta') delivered += event.text;
         else if (event.type === 'tool-call-delta') toolCalls = true;
         else if (event.type === 'usage') outputTokens = event.usage.outputTokens;
@@ -87,9 +102,18 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
       started = next2.started;
       ttftMs = next2.ttftMs;
       resumed = true;
+      // Anthropic-style prefills are sent without trailing whitespace (the API rejects it), so the continuation
+      // starts by writing that whitespace again: it was delivered already.
+      repeatWhitespace = attempt.host.prefill === 'trailing_assistant' ? delivered.slice(delivered.trimEnd().length) : '';
       for (const e of next2.head) {
         if (e.type === 'start' || e.type === 'reasoning-delta' || e.type === 'reasoning-detail') continue;
-        if (e.type === 'text-delta') delivered += e.text;
+        if (e.type === 'text-delta') {
+          const text = repeatWhitespace ? dropRepeated(e.text) : e.text;
+          if (!text) continue;
+          delivered += text;
+          yield { ...e, text };
+          continue;
+        }
         yield e;
       }
     }

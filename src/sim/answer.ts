@@ -14,6 +14,11 @@
  *   names the sequence, for dialects that report it).
  * - Cache: `cachedTokens` (cache reads) and `cacheWriteTokens` (cache writes) are parts of the prompt, capped
  *   so that together they never exceed it; each dialect reports them its provider's way.
+ * - Prefill (a request to continue a final assistant turn): the natural answer is the one the conversation
+ *   without that turn gets; when the prefill (as received, or with its trailing whitespace trimmed) begins it,
+ *   the answer is the rest, so prefill + continuation = natural answer. The continuation's tokens are the natural
+ *   tokens the prefill does not wholly cover, the first one shortened to its uncovered part. Otherwise the whole
+ *   natural answer comes back (`matched: false`). The prefill counts in the prompt like any message.
  */
 import { hash32, hex, prng } from './random.js';
 import { sampleFromSchema } from './schema-sample.js';
@@ -36,10 +41,23 @@ export interface ChatInput {
    * off (false). Undefined leaves it to the model name (`reasoner`/`thinking`) and the scenario.
    */
   reasoning?: boolean;
+  /**
+   * The final assistant turn the request asks the model to continue (OpenAI dialect: flagged `prefix`, `partial`
+   * or `continue_final_message`; Anthropic and Gemini: any final assistant/model turn). The other fields describe
+   * the conversation without it, except the prompt size, which includes it.
+   */
+  prefill?: { text: string; mode: PrefillMode };
   /** Characters of text across all messages, and the number of messages (for prompt_tokens). */
   promptChars: number;
   messageCount: number;
 }
+
+/**
+ * How a request marked its final assistant turn as a prefill, named like the gateway catalog's prefill modes:
+ * DeepSeek/Mistral `prefix: true`, Moonshot `partial: true`, vLLM `continue_final_message: true`, or a trailing
+ * assistant turn that Anthropic and Gemini always continue.
+ */
+export type PrefillMode = 'prefix' | 'partial' | 'continue_final_message' | 'trailing_assistant';
 
 export interface PlannedToolCall {
   id: string;
@@ -57,6 +75,8 @@ export interface AnswerPlan {
   finishReason: 'stop' | 'length' | 'tool_calls';
   /** The stop sequence that ended the content, when one did. */
   stopSequence?: string;
+  /** For a prefill request: whether the prefill began the natural answer (so `content` is its continuation). */
+  prefill?: { matched: boolean };
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; cacheWriteTokens: number; reasoningTokens: number };
 }
 
@@ -107,6 +127,12 @@ export function planAnswer(input: ChatInput, scenario: Scenario): AnswerPlan {
     finishReason = capped.finishReason;
     stopSequence = capped.stopSequence;
   }
+  let matched: boolean | undefined;
+  if (input.prefill !== undefined) {
+    const rest = continuationOf(content, input.prefill.text);
+    matched = rest !== undefined;
+    if (rest !== undefined) content = rest;
+  }
 
   const promptTokens = promptTokensOf(input);
   let toolTokens = 0;
@@ -126,7 +152,30 @@ export function planAnswer(input: ChatInput, scenario: Scenario): AnswerPlan {
     },
   };
   if (stopSequence !== undefined) plan.stopSequence = stopSequence;
+  if (matched !== undefined) plan.prefill = { matched };
   return plan;
+}
+
+/**
+ * What follows the prefill in the natural answer's tokens, or undefined when the prefill does not begin it.
+ * The prefill is compared with its trailing whitespace trimmed (the gateway's Anthropic adapter trims it, as
+ * Anthropic demands), and the continuation starts right after the prefill as received: after the whole
+ * prefill when it begins the answer verbatim, else after its trimmed text (so the continuation then opens with
+ * the whitespace that was trimmed).
+ */
+export function continuationOf(tokens: string[], prefill: string): string[] | undefined {
+  const text = tokens.join('');
+  const trimmed = prefill.trimEnd();
+  if (!text.startsWith(trimmed)) return undefined;
+  const cut = text.startsWith(prefill) ? prefill.length : trimmed.length;
+  const out: string[] = [];
+  let used = 0;
+  for (const t of tokens) {
+    const end = used + t.length;
+    if (end > cut) out.push(used >= cut ? t : t.slice(cut - used));
+    used = end;
+  }
+  return out;
 }
 
 function words(next: () => number, count: number): string[] {

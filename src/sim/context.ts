@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FixtureStore } from './replay.js';
+import type { RecordedPrefill } from './request-log.js';
 import type { Scenario } from './scenario.js';
 
 export interface SimContext {
@@ -25,6 +26,8 @@ export interface SimContext {
    * `x-sim-scenario` header, with `faultRate` already rolled. Throws ScenarioError on a bad directive.
    */
   scenario(directiveText: string | undefined): Scenario;
+  /** Adds what only the dialect knows (the prefill) to this request's entry in the request log. */
+  annotate(fields: { prefill: RecordedPrefill }): void;
   fixtures: FixtureStore;
 }
 

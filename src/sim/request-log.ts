@@ -4,6 +4,7 @@
  * the log is served over HTTP by the control API.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PrefillMode } from './answer.js';
 
 export interface RecordedRequest {
   method: string;
@@ -19,6 +20,19 @@ export interface RecordedRequest {
   body: unknown;
   /** Epoch milliseconds. */
   receivedAt: number;
+  /**
+   * Set when the request asked to continue a final assistant turn: how it said so, the prefill text as
+   * received, and whether that text (trailing whitespace trimmed) began the natural answer. A `false` means the
+   * host answered in full instead of continuing: the gateway sent a prefill the first host never produced.
+   * Recorded also when the scenario's `prefill: 'reject'` refused the request.
+   */
+  prefill?: RecordedPrefill;
+}
+
+export interface RecordedPrefill {
+  mode: PrefillMode;
+  text: string;
+  matched: boolean;
 }
 
 const KEY_HEADERS = ['x-api-key', 'x-goog-api-key', 'api-key'];

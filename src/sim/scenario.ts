@@ -1,13 +1,17 @@
 /**
  * What one simulated request experiences: latency, pacing, answer size and injected faults.
  * Scenarios come in layers (options.defaults < path profile < `#sim{…}` in the last user message <
- * `x-sim-scenario` header); this module validates each layer, merges them, and rolls the per-profile dice
- * that decide whether a probabilistic fault (`faultRate`) applies.
+ * `x-sim-scenario` header); this module validates each layer, merges them, and decides whether the fault
+ * applies to a request: only through the profiles `faultProfiles` names, and with the per-profile dice of
+ * `faultRate`.
  */
 import { hash32, prng, unit } from './random.js';
 
 export const FAULTS = ['none', 'status', 'hang', 'cut', 'stall', 'malformed', 'no_done', 'error_event', 'context_length'] as const;
 export type Fault = (typeof FAULTS)[number];
+
+export const PREFILL_POLICIES = ['accept', 'reject'] as const;
+export type PrefillPolicy = (typeof PREFILL_POLICIES)[number];
 
 export interface Scenario {
   /** Delay before the response headers (non-stream) or before the first byte (stream). */
@@ -42,6 +46,17 @@ export interface Scenario {
   afterChunks?: number;
   /** Probability (0..1) that `fault` applies; drawn from a sequence seeded per profile. Default 1. */
   faultRate?: number;
+  /**
+   * The profiles (`/p/<name>/…`; '' for requests without a profile prefix) the fault applies to; elsewhere it is
+   * `none`. Empty or absent: everywhere. Lets a `#sim{…}` directive break one host while another host that gets
+   * the same last user message (a resumption) answers normally.
+   */
+  faultProfiles?: string[];
+  /**
+   * How the host treats an assistant prefill (a request to continue a final assistant turn): `accept` (default)
+   * continues it, `reject` answers 400 in the dialect's words, as a host without prefix completion does.
+   */
+  prefill?: PrefillPolicy;
   /** Parallel tool calls to make when tools are offered. */
   toolCalls?: number;
   /**
@@ -56,7 +71,7 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
-type FieldKind = 'ms' | 'count' | 'rate' | 'status' | 'fault' | 'name';
+type FieldKind = 'ms' | 'count' | 'rate' | 'status' | 'fault' | 'name' | 'names' | 'prefill';
 const FIELDS: Record<keyof Scenario, FieldKind> = {
   latencyMs: 'ms',
   ttftMs: 'ms',
@@ -70,6 +85,8 @@ const FIELDS: Record<keyof Scenario, FieldKind> = {
   retryAfterSeconds: 'ms',
   afterChunks: 'count',
   faultRate: 'rate',
+  faultProfiles: 'names',
+  prefill: 'prefill',
   toolCalls: 'count',
   replay: 'name',
 };
@@ -85,7 +102,7 @@ export function parseScenario(value: unknown, source: string): Scenario {
     if (kind === undefined) throw new ScenarioError(`${source}: unknown scenario field '${key}'`);
     if (raw === undefined || raw === null) continue;
     if (!validField(kind, raw)) throw new ScenarioError(`${source}: invalid value for '${key}': ${JSON.stringify(raw)}`);
-    (out as Record<string, unknown>)[key] = raw;
+    (out as Record<string, unknown>)[key] = Array.isArray(raw) ? [...(raw as unknown[])] : raw;
   }
   return out;
 }
@@ -104,6 +121,10 @@ function validField(kind: FieldKind, raw: unknown): boolean {
       return typeof raw === 'string' && (FAULTS as readonly string[]).includes(raw);
     case 'name':
       return typeof raw === 'string' && raw.length > 0;
+    case 'names':
+      return Array.isArray(raw) && raw.every((n) => typeof n === 'string');
+    case 'prefill':
+      return typeof raw === 'string' && (PREFILL_POLICIES as readonly string[]).includes(raw);
   }
 }
 
@@ -170,9 +191,13 @@ export class FaultDice {
   }
 }
 
-/** The scenario with the fault removed when the dice say it does not strike. */
+/**
+ * The scenario with the fault removed when it does not strike this request: the request came through a profile
+ * `faultProfiles` leaves out (no dice are rolled then), or the dice say so.
+ */
 export function applyFaultRate(s: Scenario, dice: FaultDice, profile: string): Scenario {
   if (s.fault === undefined || s.fault === 'none') return s;
+  if (s.faultProfiles !== undefined && s.faultProfiles.length > 0 && !s.faultProfiles.includes(profile)) return { ...s, fault: 'none' };
   if (dice.roll(profile, s.faultRate)) return s;
   return { ...s, fault: 'none' };
 }

@@ -189,15 +189,17 @@ async function handle(state: SimState, req: IncomingMessage, res: ServerResponse
       invalidJson = true;
     }
   }
+  let entry: RecordedRequest | undefined;
   if (state.log.enabled) {
     const masked = maskHeaders(req.headers);
     // The path is logged without its query string, so a Gemini `key=` never reaches the log.
     const hasAuth = masked.hasAuth || query.has('key');
-    state.log.push({ method, path: fullPath, profile, headers: masked.headers, hasAuth, body, receivedAt: Date.now() });
+    entry = { method, path: fullPath, profile, headers: masked.headers, hasAuth, body, receivedAt: Date.now() };
+    state.log.push(entry);
   }
 
   const route = findRoute(method, path);
-  const ctx = makeContext(state, req, res, path, query, profile, body);
+  const ctx = makeContext(state, req, res, path, query, profile, body, entry);
   if (!route) {
     dialectFor(path).sendError(ctx, { status: 404, message: `Invalid URL (${method} ${path})` });
     return;
@@ -229,6 +231,7 @@ function makeContext(
   query: URLSearchParams,
   profile: string,
   body: unknown,
+  entry?: RecordedRequest,
 ): SimContext {
   const seq = ++state.seq;
   return {
@@ -240,6 +243,9 @@ function makeContext(
     body,
     seq,
     fixtures: state.fixtures,
+    annotate(fields) {
+      if (entry) Object.assign(entry, fields);
+    },
     scenario(directiveText) {
       const header = req.headers['x-sim-scenario'];
       let fromHeader: Scenario | undefined;

@@ -2,10 +2,12 @@
  * The Anthropic face of the simulator: `POST /v1/messages` (JSON and named-event SSE) and
  * `POST /v1/messages/count_tokens`. Requests are decoded into the shared ChatInput and answered by the
  * shared planner; anything Anthropic would reject structurally (no `max_tokens`, no `anthropic-version`,
- * a thinking budget it refuses) is rejected the same way.
+ * a thinking budget it refuses, a final assistant turn ending in whitespace) is rejected the same way. A final
+ * assistant turn is a prefill: the answer continues it.
  */
 import { planAnswer, promptTokensOf, type ChatInput } from '../answer.js';
 import type { Dialect, SimContext } from '../context.js';
+import { planPrefill, refusesPrefill } from '../prefill.js';
 import { hasBearer } from '../request-log.js';
 import type { Scenario } from '../scenario.js';
 import { later, pacing, requestFault, streamFault, writeStream } from '../sse.js';
@@ -43,6 +45,9 @@ export const anthropicDialect: Dialect = {
 };
 
 type Json = Record<string, unknown>;
+
+/** What a model without prefill support says to a conversation that ends with an assistant turn. */
+const PREFILL_REFUSAL = 'This model does not support assistant message prefill. The conversation must end with a user message.';
 
 interface MessagesRequest {
   input: ChatInput;
@@ -116,7 +121,15 @@ function decode(body: unknown, countOnly: boolean): MessagesRequest | DecodeErro
     }
   }
   const last = body.messages[body.messages.length - 1] as Json;
-  const toolResultText = last.role === 'user' ? toolResultsOf(last.content) : undefined;
+  // A final assistant turn is a prefill: the answer continues it, and is the one the conversation before it gets.
+  let prefill: ChatInput['prefill'];
+  if (last.role === 'assistant') {
+    const text = textOf(last.content);
+    if (/\s$/.test(text)) return { error: 'messages: final assistant content cannot end with trailing whitespace' };
+    prefill = { text, mode: 'trailing_assistant' };
+  }
+  const answered = prefill ? (body.messages[body.messages.length - 2] as Json | undefined) : last;
+  const toolResultText = answered?.role === 'user' ? toolResultsOf(answered.content) : undefined;
 
   const tools: ChatInput['tools'] = [];
   if (Array.isArray(body.tools)) {
@@ -177,6 +190,7 @@ function decode(body: unknown, countOnly: boolean): MessagesRequest | DecodeErro
       maxTokens,
       stop: Array.isArray(body.stop_sequences) ? body.stop_sequences.filter((s): s is string => typeof s === 'string') : [],
       reasoning,
+      prefill,
       promptChars,
       messageCount,
     },
@@ -193,6 +207,11 @@ async function handleMessages(ctx: SimContext): Promise<void> {
   }
   const { input } = decoded;
   const scenario = ctx.scenario(input.lastUserText);
+  const continued = planPrefill(ctx, input, scenario);
+  if (refusesPrefill(input, scenario)) {
+    sendAnthropicError(ctx, { status: 400, message: PREFILL_REFUSAL });
+    return;
+  }
   if (scenario.fault === 'hang') return; // accept the request and never answer
   if (scenario.replay !== undefined) {
     await replay(ctx, decoded, scenario);
@@ -200,7 +219,7 @@ async function handleMessages(ctx: SimContext): Promise<void> {
   }
   const meta: MessageMeta = { id: `msg_sim${ctx.seq.toString(36).padStart(20, '0')}`, model: input.model, omitThinking: decoded.omitThinking };
   // Planned before the latency wait so a request Anthropic would refuse fails at once (AnswerError → 400).
-  const plan = scenario.fault === 'context_length' ? undefined : planAnswer(input, scenario);
+  const plan = scenario.fault === 'context_length' ? undefined : (continued ?? planAnswer(input, scenario));
   later(ctx.res, scenario.latencyMs, () => {
     if (requestFault(ctx, scenario, anthropicFaults, input.model, decoded.stream, promptTokensOf(input))) return;
     if (!plan) return;

@@ -2,10 +2,12 @@
  * The Gemini face of the simulator: `POST /v1beta/models/{model}:{method}` for generateContent,
  * streamGenerateContent (SSE with `alt=sse`, else Google's streamed JSON array), embedContent,
  * batchEmbedContents and countTokens. `/v1/` and `/v1alpha/` paths are served alike. Requests are decoded
- * into the shared ChatInput and answered by the shared planner.
+ * into the shared ChatInput and answered by the shared planner. A final `model` turn is a prefill: the answer
+ * continues it.
  */
 import { planAnswer, promptTokensOf, reasoningModel, type ChatInput } from '../answer.js';
 import type { Dialect, RouteHandler, SimContext, SimError } from '../context.js';
+import { planPrefill, refusesPrefill } from '../prefill.js';
 import type { RecordedInteraction } from '../replay.js';
 import { hasBearer } from '../request-log.js';
 import type { Scenario } from '../scenario.js';
@@ -156,7 +158,10 @@ function decodeGenerate(body: unknown, model: string): GenerateRequest | { error
       sawUser = true;
     }
   }
-  const toolResultText = functionResponsesOf(contents[contents.length - 1]);
+  // A final model turn is a prefill: the answer continues it, and is the one the conversation before it gets.
+  const last = contents[contents.length - 1] as Json;
+  const prefill: ChatInput['prefill'] = last.role === 'model' ? { text: textOf(last), mode: 'trailing_assistant' } : undefined;
+  const toolResultText = functionResponsesOf(contents[contents.length - (prefill ? 2 : 1)]);
 
   const tools: ChatInput['tools'] = [];
   if (Array.isArray(body.tools)) {
@@ -207,6 +212,7 @@ function decodeGenerate(body: unknown, model: string): GenerateRequest | { error
       maxTokens: typeof maxTokens === 'number' && maxTokens >= 0 ? Math.floor(maxTokens) : undefined,
       stop: Array.isArray(gc.stopSequences) ? gc.stopSequences.filter((s): s is string => typeof s === 'string') : [],
       reasoning,
+      prefill,
       promptChars,
       messageCount,
     },
@@ -226,6 +232,11 @@ async function handleGenerate(ctx: SimContext, model: string, stream: boolean): 
   }
   const { input } = decoded;
   const scenario = ctx.scenario(input.lastUserText);
+  const continued = planPrefill(ctx, input, scenario);
+  if (refusesPrefill(input, scenario)) {
+    sendGeminiError(ctx, { status: 400, message: 'Please ensure that multiturn requests end with a user role or a function response.' });
+    return;
+  }
   if (scenario.fault === 'hang') return; // accept the request and never answer
   if (scenario.replay !== undefined) {
     await replay(ctx, input, stream, scenario);
@@ -235,7 +246,7 @@ async function handleGenerate(ctx: SimContext, model: string, stream: boolean): 
     decoded.includeThoughts ?? (scenario.reasoningTokens !== undefined || (input.reasoning !== false && reasoningModel(model)));
   const meta: ResponseMeta = { model, responseId: `sim${ctx.seq.toString(36).padStart(19, '0')}`, showThoughts };
   // Planned before the latency wait so a request Google would refuse fails at once (AnswerError → 400).
-  const plan = scenario.fault === 'context_length' ? undefined : planAnswer(input, scenario);
+  const plan = scenario.fault === 'context_length' ? undefined : (continued ?? planAnswer(input, scenario));
   later(ctx.res, scenario.latencyMs, () => {
     if (requestFault(ctx, scenario, geminiFaults, model, stream, promptTokensOf(input))) return;
     if (!plan) return;

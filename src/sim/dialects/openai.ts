@@ -1,10 +1,12 @@
 /**
- * The OpenAI face of the simulator: `POST /v1/chat/completions` (decoding, faults, replay, answers),
+ * The OpenAI face of the simulator: `POST /v1/chat/completions` (also `/beta/chat/completions`, DeepSeek's
+ * prefix-completion base path; decoding, faults, replay, answers),
  * with embeddings and model listing from openai-embeddings.ts. Anything the OpenAI API would reject
  * structurally is rejected the same way, so the gateway's error paths meet realistic bodies.
  */
 import { planAnswer, promptTokensOf, type ChatInput } from '../answer.js';
 import type { Dialect, SimContext } from '../context.js';
+import { planPrefill, refusesPrefill } from '../prefill.js';
 import { hasBearer } from '../request-log.js';
 import type { Scenario } from '../scenario.js';
 import { later, pacing, streamFault as sharedStreamFault, writeStream, type StreamFault } from '../sse.js';
@@ -25,6 +27,8 @@ import {
 export const openaiDialect: Dialect = {
   routes: {
     'POST /v1/chat/completions': handleChat,
+    // DeepSeek serves prefix completion (`prefix: true`) on its `/beta` base path only.
+    'POST /beta/chat/completions': handleChat,
     'POST /v1/embeddings': handleEmbeddings,
     'GET /v1/models': handleModels,
   },
@@ -75,6 +79,10 @@ function decode(body: unknown): ChatRequest | { error: string; param: string | n
     return { error: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", param: 'messages', code: 'empty_array' };
   }
 
+  if (b.continue_final_message === true && b.add_generation_prompt === true) {
+    return { error: 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.', param: null, code: null };
+  }
+
   let promptChars = 0;
   let lastUserText = '';
   for (const m of b.messages as Json[]) {
@@ -82,8 +90,11 @@ function decode(body: unknown): ChatRequest | { error: string; param: string | n
     promptChars += text.length;
     if (m?.role === 'user') lastUserText = text;
   }
-  const last = b.messages[b.messages.length - 1] as Json | undefined;
-  const toolResultText = last?.role === 'tool' ? textOf(last.content) : undefined;
+  const messages = b.messages as (Json | undefined)[];
+  const prefill = prefillOf(messages[messages.length - 1], b);
+  // A prefill is continued: the answer is the one the conversation before it gets.
+  const answered = messages[messages.length - (prefill ? 2 : 1)];
+  const toolResultText = answered?.role === 'tool' ? textOf(answered.content) : undefined;
 
   const tools: ChatInput['tools'] = [];
   if (Array.isArray(b.tools)) {
@@ -106,6 +117,7 @@ function decode(body: unknown): ChatRequest | { error: string; param: string | n
       responseFormat: responseFormatOf(b.response_format),
       maxTokens: typeof maxTokens === 'number' && maxTokens >= 0 ? Math.floor(maxTokens) : undefined,
       stop: typeof b.stop === 'string' ? [b.stop] : Array.isArray(b.stop) ? b.stop.filter((s): s is string => typeof s === 'string') : [],
+      prefill,
       promptChars,
       messageCount: b.messages.length,
     },
@@ -113,6 +125,20 @@ function decode(body: unknown): ChatRequest | { error: string; param: string | n
     includeUsage: streamOptions.include_usage === true,
     obfuscation: streamOptions.include_obfuscation !== false,
   };
+}
+
+/**
+ * The final assistant message as a prefill, when the request flags it: DeepSeek (`/beta`) and Mistral
+ * `prefix: true`, Moonshot `partial: true`, vLLM `continue_final_message: true` on the body. A final assistant
+ * message without a flag is an ordinary turn.
+ */
+function prefillOf(last: Json | undefined, body: Json): ChatInput['prefill'] {
+  if (last?.role !== 'assistant') return undefined;
+  const text = textOf(last.content);
+  if (last.prefix === true) return { text, mode: 'prefix' };
+  if (last.partial === true) return { text, mode: 'partial' };
+  if (body.continue_final_message === true) return { text, mode: 'continue_final_message' };
+  return undefined;
 }
 
 function toolChoiceOf(raw: unknown): ChatInput['toolChoice'] {
@@ -140,6 +166,11 @@ async function handleChat(ctx: SimContext): Promise<void> {
   }
   const { input } = decoded;
   const scenario = ctx.scenario(input.lastUserText);
+  const continued = planPrefill(ctx, input, scenario);
+  if (refusesPrefill(input, scenario)) {
+    sendOpenAIError(ctx, { status: 400, message: 'prefix completion is not supported', type: 'invalid_request_error', param: 'messages', code: null });
+    return;
+  }
   if (scenario.fault === 'hang') return; // accept the request and never answer
 
   const meta: CompletionMeta = { id: `chatcmpl-sim${ctx.seq.toString(36).padStart(8, '0')}`, created: Math.floor(Date.now() / 1000), model: input.model };
@@ -148,7 +179,7 @@ async function handleChat(ctx: SimContext): Promise<void> {
     return;
   }
   // Planned before the latency wait so a request OpenAI would refuse fails at once (AnswerError → 400).
-  const plan = scenario.fault === 'context_length' ? undefined : planAnswer(input, scenario);
+  const plan = scenario.fault === 'context_length' ? undefined : (continued ?? planAnswer(input, scenario));
   later(ctx.res, scenario.latencyMs, () => {
     if (requestFault(ctx, scenario, decoded.input.model, decoded.stream, promptTokensOf(decoded.input))) return;
     if (!plan) return;
