@@ -10,6 +10,7 @@ import {
   type HostPricing,
   type HostRoute,
   type ModelInfo,
+  type PrefillMode,
   type ResolvedProvider,
 } from './types.js';
 
@@ -181,8 +182,16 @@ function configHost(provider: ResolvedProvider, base: HostRoute | undefined, ent
     pricing: configPricing(base?.pricing, entry.pricing),
     contextLength: entry.contextLength ?? base?.contextLength,
     maxOutput: entry.maxOutput ?? base?.maxOutput,
-    prefill: entry.prefill === undefined ? base?.prefill : entry.prefill ? (base?.prefill && base.prefill !== 'none' ? base.prefill : 'trailing_assistant') : 'none',
+    prefill: entry.prefill === undefined ? base?.prefill : entry.prefill ? (base?.prefill && base.prefill !== 'none' ? base.prefill : defaultPrefill(provider)) : 'none',
   };
+}
+
+/**
+ * `prefill: true` on a host the catalogue has no mechanism for: OpenAI-compatible servers of one's own (vLLM, SGLang)
+ * continue a final message with `continue_final_message`; Anthropic and Gemini continue a final assistant turn.
+ */
+function defaultPrefill(provider: ResolvedProvider): PrefillMode {
+  return provider.type === 'openai-compatible' ? 'continue_final_message' : 'trailing_assistant';
 }
 
 function applyModelFacts(model: ModelInfo, entry: HostModelConfig): void {
