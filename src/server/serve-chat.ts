@@ -123,7 +123,8 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
   const { attempt, attempts } = outcome;
   const start = outcome.head.find((e): e is Extract<StreamEvent, { type: 'start' }> => e.type === 'start');
   const served: ServedBy = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
-  const encoder = surface.streamEncoder({ requestId: req.id, served, upstreamId: start?.id, created: start?.created, request });
+  const early = outcome.head.find((e): e is Extract<StreamEvent, { type: 'usage' }> => e.type === 'usage');
+  const encoder = surface.streamEncoder({ requestId: req.id, served, upstreamId: start?.id, created: start?.created, request, usage: early?.usage });
   writer.setHeader('x-switchboard-route', routeHeader(attempt, attempts));
   if (warnings.length > 0) writer.setHeader(WARNINGS_HEADER, warningsHeader(warnings));
   await writer.write(encoder.start());

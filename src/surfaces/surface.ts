@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse, GatewayError, StreamEvent } from '../canonical/index.js';
+import type { ChatRequest, ChatResponse, GatewayError, StreamEvent, Usage } from '../canonical/index.js';
 import type { CostReport, FinalUsage, ServedBy } from './served.js';
 
 /** Encodes one streamed response in a client dialect. One instance per response. */
@@ -21,6 +21,8 @@ export interface StreamStart {
   upstreamId?: string;
   created?: number;
   request: ChatRequest;
+  /** Usage the host reported before its first content (input counts), if any. */
+  usage?: Usage;
 }
 
 /** A client dialect for chat: how its responses, streams and errors look. */

@@ -22,6 +22,8 @@ interface BlockState {
   sawArguments: boolean;
   /** tool_use: the `input` of content_block_start when it was not empty (sent if no delta follows). */
   startInput?: string;
+  /** thinking: the text so far, carried whole on the signature's detail. */
+  thinking?: string;
 }
 
 /**
@@ -29,7 +31,9 @@ interface BlockState {
  *
  * Reasoning convention: thinking text is streamed as `reasoning-delta` events; the signature, which
  * Anthropic sends once at the end of a thinking block, becomes a `reasoning-detail` of type
- * `reasoning.text` that carries the signature only (no text), indexed by the thinking block's ordinal.
+ * `reasoning.text` that carries the signature and the block's whole text, indexed by the thinking block's
+ * ordinal — so a client that keeps only the last reasoning detail (or only `reasoning_details`) can hand back
+ * a block whose text matches its signature.
  * The OpenAI surface thus emits reasoning text through reasoning deltas and signatures through
  * `reasoning_details`; a client that hands both back is re-encoded into a signed thinking block (see
  * encode-messages.ts). Redacted thinking becomes one `reasoning.encrypted` detail.
@@ -85,6 +89,14 @@ export class AnthropicStreamDecoder {
         const message = asObject(root.message);
         this.usage = readUsage(message?.usage, this.usage);
         out.push({ type: 'start', id: str(message?.id) || undefined, upstreamModel: str(message?.model) || undefined });
+        // The input counts are known now; announcing them early lets clients that read usage at the start see them.
+        // Output is left out: message_start's output_tokens is a placeholder.
+        {
+          const early = toUsage(this.usage);
+          delete early.outputTokens;
+          delete early.reasoningTokens;
+          if (early.inputTokens !== undefined) out.push({ type: 'usage', usage: early });
+        }
         return;
       }
       case 'content_block_start':
@@ -131,11 +143,11 @@ export class AnthropicStreamDecoder {
       }
       case 'thinking': {
         const ordinal = this.reasoningBlocks++;
-        this.blocks.set(index, { kind: 'thinking', ordinal, sawArguments: false });
         const thinking = str(block.thinking);
+        this.blocks.set(index, { kind: 'thinking', ordinal, sawArguments: false, thinking: thinking ?? '' });
         if (thinking) out.push({ type: 'reasoning-delta', text: thinking });
         const signature = str(block.signature);
-        if (signature) out.push({ type: 'reasoning-detail', detail: reasoningTextDetail(ordinal, undefined, signature) });
+        if (signature) out.push({ type: 'reasoning-detail', detail: reasoningTextDetail(ordinal, thinking ?? '', signature) });
         return;
       }
       case 'redacted_thinking': {
@@ -173,13 +185,16 @@ export class AnthropicStreamDecoder {
       }
       case 'thinking_delta': {
         const thinking = str(delta.thinking);
-        if (state.kind === 'thinking' && thinking) out.push({ type: 'reasoning-delta', text: thinking });
+        if (state.kind === 'thinking' && thinking) {
+          state.thinking = (state.thinking ?? '') + thinking;
+          out.push({ type: 'reasoning-delta', text: thinking });
+        }
         return;
       }
       case 'signature_delta': {
         const signature = str(delta.signature);
         if (state.kind === 'thinking' && signature) {
-          out.push({ type: 'reasoning-detail', detail: reasoningTextDetail(state.ordinal, undefined, signature) });
+          out.push({ type: 'reasoning-detail', detail: reasoningTextDetail(state.ordinal, state.thinking ?? '', signature) });
         }
         return;
       }

@@ -135,7 +135,12 @@ export class GeminiChunkDecoder {
       out.push({ type: 'error', error: this.mapError(status !== undefined && status >= 400 ? status : 500, JSON.stringify(root)) });
       return;
     }
-    if (!this.started) this.start(root, out);
+    if (!this.started) {
+      this.start(root, out);
+      // The first reading's prompt counts go out before the chunk's content, so they reach the client's first frame.
+      const first = decodeUsage(root.usageMetadata);
+      if (first?.inputTokens !== undefined) out.push({ type: 'usage', usage: { inputTokens: first.inputTokens, ...(first.cachedInputTokens !== undefined ? { cachedInputTokens: first.cachedInputTokens } : {}) } });
+    }
     const candidate = asObject(Array.isArray(root.candidates) ? root.candidates[0] : undefined);
     let finishedNow = false;
     if (candidate) {

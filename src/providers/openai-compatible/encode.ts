@@ -33,6 +33,7 @@ function encodeMessage(message: Message, quirks: OpenAICompatibleQuirks, toolId:
     }));
   }
   if (message.toolCallId !== undefined) wire.tool_call_id = toolId(message.toolCallId);
+  if (quirks.reasoningContentInHistory && message.role === 'assistant' && message.reasoning) wire.reasoning_content = message.reasoning;
   return wire;
 }
 

@@ -30,6 +30,11 @@ export interface OpenAICompatibleQuirks {
   nonStreamingNeedsThinkingOff: boolean;
   /** DeepSeek serves prefix completion only under its /beta base path. */
   prefixBasePath?: string;
+  /**
+   * Assistant turns that called tools must carry their reasoning back as `reasoning_content` (DeepSeek's thinking
+   * mode with tools, Kimi K2 Thinking, GLM's interleaved thinking); OpenAI rejects the field, so it is opt-in.
+   */
+  reasoningContentInHistory: boolean;
 }
 
 const DEFAULT_QUIRKS: OpenAICompatibleQuirks = {
@@ -43,6 +48,7 @@ const DEFAULT_QUIRKS: OpenAICompatibleQuirks = {
   rejects: [],
   topK: true,
   nonStreamingNeedsThinkingOff: false,
+  reasoningContentInHistory: false,
 };
 
 type Known = 'openai' | 'openrouter' | 'deepseek' | 'dashscope' | 'moonshot' | 'zai' | 'minimax' | 'mistral' | 'groq' | 'generic';
@@ -50,10 +56,10 @@ type Known = 'openai' | 'openrouter' | 'deepseek' | 'dashscope' | 'moonshot' | '
 const KNOWN: Record<Known, Partial<OpenAICompatibleQuirks>> = {
   openai: { tokenLimitField: 'max_completion_tokens', developerRole: true, topK: false },
   openrouter: { developerRole: true, reasoningStyle: 'openrouter' },
-  deepseek: { reasoningStyle: 'none', prefixBasePath: '/beta' },
+  deepseek: { reasoningStyle: 'none', prefixBasePath: '/beta', reasoningContentInHistory: true },
   dashscope: { reasoningStyle: 'qwen', nonStreamingNeedsThinkingOff: true },
-  moonshot: { reasoningStyle: 'none' },
-  zai: { reasoningStyle: 'zai' },
+  moonshot: { reasoningStyle: 'none', reasoningContentInHistory: true },
+  zai: { reasoningStyle: 'zai', reasoningContentInHistory: true },
   minimax: { reasoningStyle: 'none', thinkTags: true, baseRespErrors: true },
   mistral: { streamUsageOption: false, seedField: 'random_seed', toolCallIds: 'mistral', rejects: ['user'], topK: false, reasoningStyle: 'none' },
   groq: { reasoningStyle: 'openai' },

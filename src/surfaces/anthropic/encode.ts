@@ -105,18 +105,34 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   private open: OpenBlock | undefined;
   private readonly closedTools = new Set<number>();
   private finish: { reason: FinishReason; stopSequence?: string } | undefined;
+  /** Other hosts' reasoning state (tied to tool calls by id, not by position), held so it never splits a text block. */
+  private foreign: ReasoningDetail[] = [];
 
   constructor(
     private readonly id: string,
     private readonly model: string,
+    private readonly initialUsage?: Usage,
   ) {}
 
   start(): string {
+    // Input counts go out as soon as the host reported them (Anthropic and Gemini hosts do, early): some clients
+    // read them from message_start only.
+    const usage = this.initialUsage ? { ...encodeUsage(this.initialUsage), output_tokens: 0 } : { input_tokens: 0, output_tokens: 0 };
     return (
       frame('message_start', {
-        message: { id: this.id, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+        message: { id: this.id, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage },
       }) + frame('ping', {})
     );
+  }
+
+  private flushForeign(): string {
+    let out = '';
+    for (const detail of this.foreign) {
+      out += this.openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
+      out += this.delta({ type: 'signature_delta', signature: wrapForeignDetail(detail) }) + this.close();
+    }
+    this.foreign = [];
+    return out;
   }
 
   private close(): string {
@@ -145,8 +161,8 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     if (detail.type === 'reasoning.encrypted' && isAnthropicDetail(detail)) {
       return this.openBlock({ kind: 'text' }, { type: 'redacted_thinking', data: detail.data ?? '' }) + this.close();
     }
-    const out = this.openBlock({ kind: 'thinking' }, { type: 'thinking', thinking: '', signature: '' });
-    return out + this.delta({ type: 'signature_delta', signature: wrapForeignDetail(detail) }) + this.close();
+    this.foreign.push(detail);
+    return '';
   }
 
   encode(event: StreamEvent): string {
@@ -177,7 +193,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       }
       case 'finish':
         this.finish = { reason: event.reason, stopSequence: event.stopSequence };
-        return this.close();
+        return this.close() + this.flushForeign();
       default:
         return '';
     }
@@ -186,6 +202,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   end(final: FinalUsage): string {
     return (
       this.close() +
+      this.flushForeign() +
       frame('message_delta', {
         delta: { stop_reason: stopReason(this.finish?.reason, this.finish?.stopSequence), stop_sequence: this.finish?.stopSequence ?? null },
         usage: encodeUsage(final.usage, final.cost),
@@ -206,7 +223,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 export const anthropicMessagesSurface: ChatSurface = {
   name: 'messages',
   encodeResponse: (response, served, cost) => encodeMessage(response, served, cost),
-  streamEncoder: ({ served, upstreamId }: StreamStart) => new AnthropicStreamEncoder(messageId(served, upstreamId), served.model),
+  streamEncoder: ({ served, upstreamId, usage }: StreamStart) => new AnthropicStreamEncoder(messageId(served, upstreamId), served.model, usage),
   errorBody: (error) => anthropicErrorBody(error),
   keepAliveFrame: () => frame('ping', {}),
 };

@@ -31,12 +31,18 @@ describe('Anthropic adapter: recorded streams', () => {
     expect(req.headers.accept).toBe('text/event-stream');
   });
 
-  it('streams thinking as reasoning deltas and the signature as a reasoning detail', async () => {
+  it('streams thinking as reasoning deltas, and the signature with the whole text as a reasoning detail', async () => {
     const r = await replay('anthropic-clear-thinking.1');
     expect(r.reasoning).toBe('The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185');
     expect(r.text).toBe('925 ÷ 5 = 185');
     expect(r.details).toEqual([
-      { type: 'reasoning.text', signature: expect.stringMatching(/^EvQBCkYICxgCKkAxhD4N.*BgB$/) as string, format: 'anthropic-claude-v1', index: 0 },
+      {
+        type: 'reasoning.text',
+        text: 'The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185',
+        signature: expect.stringMatching(/^EvQBCkYICxgCKkAxhD4N.*BgB$/) as string,
+        format: 'anthropic-claude-v1',
+        index: 0,
+      },
     ]);
     // the signature arrives after all the thinking and before the answer text
     const types = r.events.map((e) => e.type);
@@ -137,7 +143,7 @@ describe('Anthropic adapter: recorded streams', () => {
     const r = assemble(await collect(await h.adapter.chatStream(chatRequest({ stream: true }), h.call())));
     expect(r.details).toEqual([
       { type: 'reasoning.encrypted', data: 'ENCRYPTED==', format: 'anthropic-claude-v1', index: 0 },
-      { type: 'reasoning.text', signature: 'sig-2', format: 'anthropic-claude-v1', index: 1 },
+      { type: 'reasoning.text', text: 'hmm', signature: 'sig-2', format: 'anthropic-claude-v1', index: 1 },
     ]);
     expect(r.finish).toEqual({ type: 'finish', reason: 'length', raw: 'max_tokens' });
     expect(r.usage).toEqual({ type: 'usage', usage: { inputTokens: 1210, cachedInputTokens: 1000, cacheWriteTokens: 200, outputTokens: 7 } });
