@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCatalog } from './catalog.js';
+import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
 import { registerSim } from './sim.js';
 
@@ -10,6 +11,7 @@ program
   .version('0.1.0');
 
 registerServe(program);
+registerKeys(program);
 registerSim(program);
 registerCatalog(program);
 

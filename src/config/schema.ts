@@ -105,7 +105,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   // No default here on purpose: naming a variable that is unset must stop start-up, the implicit default must not.
-  admin: z.strictObject({ apiKeyEnv: z.string().min(1).optional() }).prefault({}),
+  admin: z
+    .strictObject({
+      apiKeyEnv: z.string().min(1).optional(),
+      /** Budget shares (percent) at which a log line and the webhook announce a key's or team's spend, once per period. */
+      alertThresholds: z.array(z.number().positive().max(1000)).default([50, 80, 100]),
+      /** Where budget alerts are POSTed (JSON); from the operator's config only. */
+      alertWebhook: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .prefault({}),
   ledger: z
     .strictObject({
       baseline: z.string().min(1).default('anthropic/claude-sonnet-4.5'),

@@ -6,6 +6,7 @@ import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decisi
 import type { RoutePlan } from '../routing/planner.js';
 import type { CostReport } from '../surfaces/served.js';
 import { GatewayMetrics } from './metrics.js';
+import type { Admission } from '../tenancy/service.js';
 
 /** What became of one request: the single record that logs, metrics (and the ledger) are fed from. */
 export interface RequestOutcome {
@@ -22,6 +23,8 @@ export interface RequestOutcome {
   error?: GatewayError;
   /** Parameters the serving host did not support (dropped or changed). */
   warnings?: string[];
+  /** The budget reservation to settle (actual cost) or release (nothing billed). */
+  admission?: Admission;
   startedAt: number;
 }
 
@@ -72,6 +75,12 @@ export class Accounting {
       'request served',
     );
     this.decisions.add(this.decision(req, outcome));
+    if (outcome.admission) {
+      const nano = outcome.cost?.status === 'priced' ? outcome.cost.nano : undefined;
+      outcome.admission.finish(nano, outcome.usage?.outputTokens).catch((err: unknown) => {
+        req.log.error({ err: (err as Error).message }, 'could not settle the budget reservation');
+      });
+    }
     const m = this.metrics;
     m.requests.inc({ route: outcome.route, model: outcome.model, provider: outcome.provider, status: GatewayMetrics.statusClass(outcome.status) });
     m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);

@@ -8,6 +8,7 @@ import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerAdminTenancyRoutes } from './admin/keys.js';
 import { registerAdminRequestRoutes } from './admin/requests.js';
 import { registerMessagesRoutes } from './routes/messages.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -81,5 +82,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerEmbeddingsRoutes(app, ctx);
   registerMessagesRoutes(app, ctx);
   registerAdminRequestRoutes(app, ctx);
+  registerAdminTenancyRoutes(app, ctx);
   return app;
 }

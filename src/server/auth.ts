@@ -2,7 +2,6 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
-import { GatewayError } from '../canonical/errors.js';
 
 export const DEFAULT_ADMIN_KEY_ENV = 'SWITCHBOARD_ADMIN_KEY';
 
@@ -57,11 +56,4 @@ function digest(value: string): Buffer {
 /** Compares in constant time (over fixed-length digests, so the length of the secret does not leak either). */
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
-}
-
-export function checkModelAccess(settings: AuthSettings, headers: Record<string, string | string[] | undefined>): void {
-  if (settings.openModelAccess) return;
-  const key = presentedKey(headers);
-  if (!key) throw new GatewayError('unauthorized', 'missing API key: send Authorization: Bearer <key> or x-api-key');
-  if (!settings.adminKey || !safeEqual(key, settings.adminKey)) throw new GatewayError('unauthorized', 'invalid API key');
 }

@@ -6,6 +6,7 @@ import type { HealthView } from '../routing/planner.js';
 import type { AuthSettings } from './auth.js';
 import type { Redactor } from '../util/redact.js';
 import type { Accounting } from './accounting.js';
+import type { TenancyService } from '../tenancy/service.js';
 
 /** Everything a route needs, built once by the composition root. */
 export interface GatewayContext {
@@ -18,6 +19,8 @@ export interface GatewayContext {
   accounting: Accounting;
   /** Host health for the planner; absent in tests that do not exercise it. */
   health?: HealthView;
+  /** Keys, budgets and rate limits; absent only in tests of the bare pipeline. */
+  tenancy?: TenancyService;
   /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */
   draining: () => boolean;
 }

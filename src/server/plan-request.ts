@@ -10,7 +10,7 @@ import type { GatewayContext } from './context.js';
  * Plans a chat request: estimates its prompt size for the model asked for, derives its conversation affinity, and
  * refuses with the reasons when no host can serve it.
  */
-export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): RoutePlan {
+export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): { plan: RoutePlan; promptTokens: number } {
   const first = ctx.registry.resolve(request.model);
   const promptTokens = promptTokensForPlanning(request, first, ctx);
   const plan = planRoute(
@@ -24,7 +24,7 @@ export function planChat(ctx: GatewayContext, request: ChatRequest, caller: stri
     { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health },
   );
   if (plan.attempts.length === 0) throw noRouteError(plan, request.model);
-  return plan;
+  return { plan, promptTokens };
 }
 
 /** Characters of everything a prompt sends as text (tool definitions included). */

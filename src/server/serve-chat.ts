@@ -7,12 +7,13 @@ import type { PlannedAttempt, RoutePlan } from '../routing/planner.js';
 import type { CostReport, ServedBy } from '../surfaces/served.js';
 import type { ChatSurface } from '../surfaces/surface.js';
 import type { GatewayContext } from './context.js';
+import type { Admission } from '../tenancy/service.js';
 import { errorHeaders } from './errors.js';
 import { SseWriter } from './sse.js';
 
 export function costReport(usage: Usage, host: HostRoute): CostReport {
   const cost = computeCost(usage, host.pricing);
-  return cost.status === 'priced' ? { usd: nanoToUsd(cost.nanoUsd), status: 'priced' } : { usd: null, status: 'unpriced' };
+  return cost.status === 'priced' ? { usd: nanoToUsd(cost.nanoUsd), nano: cost.nanoUsd, status: 'priced' } : { usd: null, status: 'unpriced' };
 }
 
 export const WARNINGS_HEADER = 'x-switchboard-warnings';
@@ -45,6 +46,7 @@ export function recordFailure(
   err: unknown,
   startedAt: number,
   warnings?: string[],
+  admission?: Admission,
 ): GatewayError {
   const error = asGatewayError(err);
   if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'request failed');
@@ -60,6 +62,7 @@ export function recordFailure(
     attempts,
     error,
     warnings,
+    admission,
     startedAt,
   });
   return error;
@@ -72,6 +75,8 @@ export interface ChatCall {
   startedAt: number;
   /** Warnings raised while decoding the request, before any host was chosen. */
   warnings: string[];
+  /** The request's hold on its budgets and limits, settled or released when it ends. */
+  admission?: Admission;
 }
 
 /** Runs a decoded chat request through the executor and answers in the surface's dialect, streaming or not. */
@@ -86,14 +91,14 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   try {
     outcome = await ctx.executor.chat(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
-    throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings);
+    throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings, call.admission);
   }
   const { attempt, attempts, response } = outcome;
   const served: ServedBy = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
   const cost = costReport(response.usage, attempt.host);
   reply.header('x-switchboard-route', routeHeader(attempt, attempts));
   if (warnings.length > 0) reply.header(WARNINGS_HEADER, warningsHeader(warnings));
-  ctx.accounting.record(req, { route: surface.name, stream: false, plan, warnings, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
+  ctx.accounting.record(req, { route: surface.name, stream: false, plan, warnings, admission: call.admission, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
   return surface.encodeResponse(response, served, cost, request);
 }
 
@@ -108,7 +113,7 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     outcome = await ctx.executor.chatStream(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
     clearInterval(keepAlive);
-    const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings);
+    const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings, call.admission);
     if (writer.committed) {
       await writer.write(`${surface.streamEncoder({ requestId: req.id, served: { requestId: req.id, model: plan.attempts[0]!.model.id, provider: '', attempts: 0 }, request }).error(error)}`);
       writer.end();
@@ -168,7 +173,7 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     if (writer.closed) await outcome.rest.return?.();
   }
 
-  const base = { route: surface.name, stream: true, plan, warnings, model: served.model, provider: served.provider, attempts, usage, startedAt };
+  const base = { route: surface.name, stream: true, plan, warnings, admission: call.admission, model: served.model, provider: served.provider, attempts, usage, startedAt };
   if (signal.aborted || writer.closed) {
     ctx.accounting.record(req, { ...base, status: 499, error: new GatewayError('stream_interrupted', 'client closed the connection') });
     return;

@@ -3,13 +3,13 @@ import { noRouteError, planRoute } from '../../routing/planner.js';
 import { decodeEmbeddingsRequest } from '../../surfaces/openai/decode.js';
 import { encodeEmbeddingsResponse } from '../../surfaces/openai/encode.js';
 import type { GatewayContext } from '../context.js';
-import { checkModelAccess } from '../auth.js';
+import { modelPrincipal } from '../principal.js';
 import { clientGone, costReport, recordFailure, routeHeader } from '../serve-chat.js';
 
 export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/embeddings', async (req, reply) => {
     const startedAt = performance.now();
-    checkModelAccess(ctx.auth, req.headers);
+    await modelPrincipal(ctx, req);
     const request = decodeEmbeddingsRequest(req.body);
     const planned = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health });
     if (planned.attempts.length === 0) throw noRouteError(planned, request.model);

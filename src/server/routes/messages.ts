@@ -3,7 +3,8 @@ import { planRoute } from '../../routing/planner.js';
 import { decodeCountTokensRequest, decodeMessagesRequest } from '../../surfaces/anthropic/decode.js';
 import { anthropicMessagesSurface } from '../../surfaces/anthropic/encode.js';
 import type { GatewayContext } from '../context.js';
-import { checkModelAccess, presentedKey } from '../auth.js';
+import { presentedKey } from '../auth.js';
+import { admitRequest, modelPrincipal } from '../principal.js';
 import { planChat } from '../plan-request.js';
 import { serveChat } from '../serve-chat.js';
 import { estimatePromptTokens } from '../../tokens/index.js';
@@ -12,14 +13,15 @@ import { estimatePromptTokens } from '../../tokens/index.js';
 export function registerMessagesRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/messages', async (req, reply) => {
     const startedAt = performance.now();
-    checkModelAccess(ctx.auth, req.headers);
+    const principal = await modelPrincipal(ctx, req);
     const { request, warnings } = decodeMessagesRequest(req.body);
-    const plan = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
-    return serveChat(ctx, req, reply, { request, plan, surface: anthropicMessagesSurface, startedAt, warnings });
+    const { plan, promptTokens } = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
+    const admission = await admitRequest(ctx, req, principal, request, plan, promptTokens);
+    return serveChat(ctx, req, reply, { request, plan, surface: anthropicMessagesSurface, startedAt, warnings, admission });
   });
 
   app.post('/v1/messages/count_tokens', async (req) => {
-    checkModelAccess(ctx.auth, req.headers);
+    await modelPrincipal(ctx, req);
     const { request } = decodeCountTokensRequest(req.body);
     const plan = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases });
     const model = plan.attempts[0]?.model ?? { id: request.model };

@@ -5,7 +5,7 @@ import type { HostPricing, HostRoute, ModelInfo, ResolvedProvider } from '../../
 import { DEFAULT_TIMEOUTS } from '../../catalog/types.js';
 import type { Catalogue } from '../../catalog/catalogue.js';
 import type { GatewayContext } from '../context.js';
-import { checkModelAccess } from '../auth.js';
+import { modelPrincipal } from '../principal.js';
 
 function usd(micro: number | undefined): string | null {
   return micro === undefined ? null : formatUsdPerToken(micro);
@@ -91,7 +91,7 @@ function wholeCatalogue(catalogue: Catalogue, configuredIds: ReadonlySet<string>
 
 export function registerModelRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/v1/models', async (req) => {
-    checkModelAccess(ctx.auth, req.headers);
+    await modelPrincipal(ctx, req);
     const all = (req.query as Record<string, string | undefined>).all;
     const configured = new Set(ctx.registry.providers.keys());
     if ((all === '1' || all === 'true') && ctx.registry.catalogue) {
