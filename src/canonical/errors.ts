@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   no_route_blocked: { status: 503, openaiType: 'api_error', anthropicType: 'overloaded_error', clientRetry: false },
   upstream_timeout: { status: 504, openaiType: 'timeout_error', anthropicType: 'timeout_error', clientRetry: true },
   stream_interrupted: { status: 502, openaiType: 'api_error', anthropicType: 'api_error', clientRetry: true },
+  store_unavailable: { status: 503, openaiType: 'api_error', anthropicType: 'overloaded_error', clientRetry: true },
   shutting_down: { status: 503, openaiType: 'api_error', anthropicType: 'overloaded_error', clientRetry: true },
   internal_error: { status: 500, openaiType: 'api_error', anthropicType: 'api_error', clientRetry: true },
 } as const satisfies Record<string, { status: number; openaiType: string; anthropicType: string; clientRetry: boolean }>;

@@ -79,6 +79,14 @@ export function limitOf(value: number | undefined, name: string): number | undef
   return nonNegativeInt(value, name);
 }
 
+/** Throws RangeError for a limit that is not a finite number ≥ 0 (before any store is asked, so a caller's bug is never taken for an outage). */
+export function validateScopes(scopes: LimitScope[]): void {
+  for (const s of scopes) {
+    limitOf(s.rpm, `${s.scope} ${s.id} rpm`);
+    limitOf(s.tpm, `${s.scope} ${s.id} tpm`);
+  }
+}
+
 /** Milliseconds to whole seconds for Retry-After: rounded up, at least 1. */
 export function retrySeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));

@@ -161,10 +161,14 @@ return 1
 `;
 
 /** The client with the scripts defined on it (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). */
-type ScriptedRedis = Redis & {
+interface RateScripts {
   sbRateCheck(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
   sbRateAddTokens(numKeys: number, ...args: (string | number)[]): Promise<number>;
-};
+}
+
+function scripts(client: Redis): RateScripts {
+  return client as unknown as RateScripts;
+}
 
 export interface RedisRateLimiterOptions {
   /** A client to use (not closed by `close()` unless `ownsClient`). */
@@ -209,7 +213,7 @@ export class RedisRateLimiter implements RateLimiter {
       limits.push(limitOf(scope.rpm, `${scope.scope} ${scope.id} rpm`) ?? -1, limitOf(scope.tpm, `${scope.scope} ${scope.id} tpm`) ?? -1);
     }
     const member = `${this.replicaId}:${++this.calls}`;
-    const reply = await (this.client as ScriptedRedis).sbRateCheck(keys.length, ...keys, cost.requests, cost.tokens, member, ...limits);
+    const reply = await scripts(this.client).sbRateCheck(keys.length, ...keys, cost.requests, cost.tokens, member, ...limits);
     if (reply[0] === 1) return { ok: true };
     const [, index, kind, limit, retryMs] = reply.map(Number) as [number, number, number, number, number];
     const scope = limited[index - 1];
@@ -222,7 +226,7 @@ export class RedisRateLimiter implements RateLimiter {
     if (tokens === 0) return;
     const keys = scopes.filter((s) => s.tpm !== undefined).map((s) => this.keysOf(s).tpm);
     if (keys.length === 0) return;
-    await (this.client as ScriptedRedis).sbRateAddTokens(keys.length, ...keys, tokens);
+    await scripts(this.client).sbRateAddTokens(keys.length, ...keys, tokens);
   }
 
   async close(): Promise<void> {
@@ -231,9 +235,27 @@ export class RedisRateLimiter implements RateLimiter {
 }
 
 export function defineScripts(client: Redis): void {
-  if (typeof (client as Partial<ScriptedRedis>).sbRateCheck === 'function') return;
+  if (typeof (client as unknown as Partial<RateScripts>).sbRateCheck === 'function') return;
   client.defineCommand('sbRateCheck', { lua: CHECK_LUA });
   client.defineCommand('sbRateAddTokens', { lua: ADD_TOKENS_LUA });
+}
+
+/**
+ * Waits until the client is ready (true) or the timeout passes (false). A fail-fast client refuses commands
+ * until it is ready, so start-up awaits this before counting on Redis.
+ */
+export async function whenReady(client: Redis, timeoutMs = 2000): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
 }
 
 /** QUIT when connected (bounded), else drop the socket: never waits on a dead server. */

@@ -90,6 +90,7 @@ const ERROR_KINDS = {
   method_not_allowed: 'ignored',
   rate_limited: 'ignored',
   no_route_blocked: 'ignored',
+  store_unavailable: 'ignored',
   shutting_down: 'ignored',
   // A gateway bug (an adapter threw something unexpected) is not the host's fault.
   internal_error: 'ignored',

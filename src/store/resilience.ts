@@ -22,6 +22,11 @@ export interface StoreGuardOptions {
   coolDownMs?: number;
   /** Failures that persist this long make the store unhealthy; shorter ones are a blip. Default 5000 ms. */
   outageAfterMs?: number;
+  /**
+   * Whether an error means the store is failing. Default: every error. An error for which this is false (say a
+   * unique-constraint violation: the store answered) is rethrown as it is and counts as a success.
+   */
+  isFailure?: (err: unknown) => boolean;
   clock?: GuardClock;
 }
 
@@ -61,6 +66,7 @@ export class StoreGuard {
   private readonly coolDownMs: number;
   private readonly outageAfterMs: number;
   private readonly clock: GuardClock;
+  private readonly isFailure: (err: unknown) => boolean;
 
   private state: BreakerState = 'closed';
   private openUntil = 0;
@@ -76,6 +82,7 @@ export class StoreGuard {
     this.coolDownMs = options.coolDownMs ?? 2000;
     this.outageAfterMs = options.outageAfterMs ?? 5000;
     this.clock = options.clock ?? Date.now;
+    this.isFailure = options.isFailure ?? (() => true);
   }
 
   /**
@@ -96,6 +103,10 @@ export class StoreGuard {
       this.recordSuccess();
       return result;
     } catch (err) {
+      if (!(err instanceof StoreUnavailableError) && !this.isFailure(err)) {
+        this.recordSuccess();
+        throw err;
+      }
       const error = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.name, 'error', `${this.name}: ${errorMessage(err)}`, { cause: err });
       this.recordFailure(error);
       throw error;
@@ -181,6 +192,8 @@ export interface RedisClientTuning {
   commandTimeoutMs?: number;
   /** TCP connect timeout. Default 2000 ms. */
   connectTimeoutMs?: number;
+  /** A connection that is owed a reply and receives nothing this long is destroyed and reconnected. Default 2 × commandTimeoutMs. */
+  socketTimeoutMs?: number;
   /** Cap of the reconnect backoff. Default 2000 ms. */
   maxReconnectDelayMs?: number;
 }
@@ -188,13 +201,17 @@ export interface RedisClientTuning {
 /**
  * ioredis options for a client on the request path: commands fail fast while disconnected (no offline queue),
  * time out, are retried across at most one reconnect, and are never resent after a reconnect (a resent rate
- * limit check could count twice); reconnects go on forever with capped exponential backoff and jitter.
+ * limit check could count twice); a connection that stops answering (a silent network, a frozen server) is
+ * destroyed by the socket timeout rather than kept forever; reconnects go on forever with capped exponential
+ * backoff and jitter.
  */
 export function failFastRedisOptions(tuning: RedisClientTuning = {}): RedisOptions {
   const maxDelay = tuning.maxReconnectDelayMs ?? 2000;
+  const commandTimeout = tuning.commandTimeoutMs ?? 1000;
   return {
     connectTimeout: tuning.connectTimeoutMs ?? 2000,
-    commandTimeout: tuning.commandTimeoutMs ?? 1000,
+    commandTimeout,
+    socketTimeout: tuning.socketTimeoutMs ?? 2 * commandTimeout,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
