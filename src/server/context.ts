@@ -21,6 +21,8 @@ export interface GatewayContext {
   health?: HealthView;
   /** Keys, budgets and rate limits; absent only in tests of the bare pipeline. */
   tenancy?: TenancyService;
+  /** Health of the stores behind the gateway, for /ready (a blip stays healthy, a sustained outage does not). */
+  readiness?: () => { name: string; healthy: boolean; status: string }[];
   /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */
   draining: () => boolean;
 }

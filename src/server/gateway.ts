@@ -10,6 +10,12 @@ import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
 import { HostHealth } from '../routing/health.js';
+import { createRateLimiter } from '../limits/index.js';
+import { createEventBus } from '../limits/pubsub.js';
+import { openTenancyStore } from '../store/index.js';
+import { databaseGuard, guardStore } from '../tenancy/guarded-store.js';
+import { TenancyService } from '../tenancy/service.js';
+import type { TenancyStore } from '../tenancy/types.js';
 import { Redactor } from '../util/redact.js';
 import { Accounting } from './accounting.js';
 import { buildApp } from './app.js';
@@ -26,6 +32,8 @@ export interface GatewayOptions {
   port?: number;
   logger?: Logger;
   metrics?: GatewayMetrics;
+  /** An already open tenancy store (tests); default: opened from `storage.database`. */
+  store?: TenancyStore;
   /** The model catalogue; default: the one shipped with the project. */
   catalogue?: Catalogue;
 }
@@ -70,6 +78,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     gemini: new GeminiAdapter(http, redactor),
   });
 
+  const rawStore = options.store ?? (await openTenancyStore(config.storage.database));
+  const guard = databaseGuard();
+  const store = guardStore(rawStore, guard);
+  const limiter = createRateLimiter({ redisUrl: config.storage.redis, onRedisDown: config.storage.onRedisDown, logger });
+  const bus = createEventBus({ redisUrl: config.storage.redis, logger });
+  const tenancy = new TenancyService({
+    store,
+    limiter,
+    bus,
+    logger,
+    alerts: { thresholds: config.admin.alertThresholds, webhook: config.admin.alertWebhook },
+    notify: postJson,
+  });
+  await tenancy.start();
+  if (config.storage.redis && !(await limiter.ready(3000))) logger.warn('Redis is not reachable yet: rate limits count locally until it is');
+  // Reservations of a replica that died mid-request are released once they are surely stale.
+  const sweeper = setInterval(() => {
+    const olderThan = new Date(Date.now() - config.routing.deadlineMs - 60_000).toISOString();
+    store.sweepReservations(olderThan).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reservation sweep failed'));
+  }, 60_000);
+  sweeper.unref();
+
   let draining = false;
   const health = new HostHealth();
   const app = buildApp({
@@ -82,6 +112,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       health,
     }),
     health,
+    tenancy,
+    readiness: () => [guard.health(), ...(limiter.redisHealth() ? [limiter.redisHealth()!] : [])],
     auth,
     logger,
     redactor,
@@ -117,14 +149,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await app.close();
       } finally {
         clearInterval(sweep);
+        clearInterval(sweeper);
         clearTimeout(force);
         await http.close();
+        await Promise.allSettled([limiter.close(), bus.close()]);
+        if (!options.store) await rawStore.close();
       }
     })();
     return closing;
   };
 
   return { app, registry, url, close };
+}
+
+/** Budget alert webhook: a bounded POST to the operator's configured URL. */
+async function postJson(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000), redirect: 'error' });
+  if (!res.ok) throw new Error(`webhook answered ${res.status}`);
 }
 
 function isLoopbackOnly(host: string): boolean {

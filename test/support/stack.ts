@@ -25,6 +25,8 @@ export interface StackOptions {
   providersYaml?: string;
   env?: Record<string, string>;
   sim?: SimulatorOptions;
+  /** storage.database; default an in-memory SQLite database. */
+  database?: string;
 }
 
 export function defaultProvidersYaml(): string {
@@ -46,7 +48,8 @@ export function defaultProvidersYaml(): string {
 /** Starts a simulator and a gateway in front of it, in this process, on ephemeral loopback ports. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ requireAuth: true, ...options.sim });
-  const yaml = `${(options.providersYaml ?? defaultProvidersYaml())}\n${options.yaml ?? ''}`.replaceAll('{{SIM}}', sim.url);
+  const storage = options.yaml?.includes('storage:') ? '' : `storage: { database: "${options.database ?? 'sqlite::memory:'}" }\n`;
+  const yaml = `${(options.providersYaml ?? defaultProvidersYaml())}\n${storage}${options.yaml ?? ''}`.replaceAll('{{SIM}}', sim.url);
   const env = { SIM_API_KEY: SIM_KEY, ...options.env };
   const config = parseConfigText(yaml, 'test', env);
   const logs: string[] = [];

@@ -8,6 +8,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: GatewayContext):
       reply.code(503);
       return { status: 'draining' };
     }
-    return { status: 'ready', providers: ctx.registry.providers.size };
+    const stores = ctx.readiness?.() ?? [];
+    const down = stores.filter((s) => !s.healthy);
+    if (down.length > 0) {
+      reply.code(503);
+      return { status: 'unavailable', stores: stores.map((s) => ({ name: s.name, status: s.status })) };
+    }
+    return { status: 'ready', providers: ctx.registry.providers.size, stores: stores.map((s) => ({ name: s.name, status: s.status })) };
   });
 }
