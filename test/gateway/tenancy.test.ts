@@ -17,13 +17,14 @@ const providers = `providers:
     models:
       t/paid: { name: sim-paid, pricing: { prompt: 0.00001, completion: 0.00002 } }
       t/other: { name: sim-other, pricing: { prompt: 0.00001, completion: 0.00002 } }
+      t/mixed: { name: sim-mixed, pricing: { prompt: 0.00001, completion: 0.00002 } }
   lab:
     type: openai-compatible
     baseURL: "{{SIM}}/p/lab/v1"
     apiKeyEnv: SIM_API_KEY
     selfHosted: true
     models:
-      t/paid: { name: sim-lab, pricing: { prompt: 0, completion: 0 } }
+      t/mixed: { name: sim-lab, pricing: { prompt: 0, completion: 0 } }
       t/lab-only: { name: sim-lab-only, pricing: { prompt: 0, completion: 0 } }
 policies:
   no-free-overrun: { allowZeroPriceOverBudget: false }
@@ -155,11 +156,13 @@ describe('budgets', () => {
   });
 
   it('keeps self-hosted (free) hosts usable on a spent budget unless the policy forbids it', async () => {
+    // The budget cannot cover the paid host the request prefers, so only the free one may serve it.
+    const paidFirst = { provider: { order: ['sim', 'lab'] } };
     const created = await admin('POST', '/admin/keys', { name: 'frugal', budget: { usd: 0.0000001, period: 'total' } });
-    const data = await ask(created.body.key);
-    expect((data as unknown as { provider: string }).provider).toBe('lab');
+    expect(((await ask(created.body.key, 't/mixed', paidFirst)) as unknown as { provider: string }).provider).toBe('lab');
+    expect(((await ask(created.body.key, 't/paid').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
     const strict = await admin('POST', '/admin/keys', { name: 'strict', budget: { usd: 0.0000001, period: 'total' }, policy: 'no-free-overrun' });
-    const err = await ask(strict.body.key).catch((e: unknown) => e);
+    const err = await ask(strict.body.key, 't/mixed', paidFirst).catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
   });
 
