@@ -2,6 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { rollback } from './pg-tx.js';
 import * as m0001 from './sql/0001_tenancy.js';
+import * as m0002 from './sql/0002_ledger.js';
+import * as m0003 from './sql/0003_sovereignty.js';
 
 /**
  * Numbered migrations, one list for both dialects. Each is applied once, in order, inside one transaction with
@@ -16,7 +18,11 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'tenancy', sqlite: m0001.sqlite, postgres: m0001.postgres }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'tenancy', sqlite: m0001.sqlite, postgres: m0001.postgres },
+  { version: 2, name: 'ledger', sqlite: m0002.sqlite, postgres: m0002.postgres },
+  { version: 3, name: 'sovereignty', sqlite: m0003.sqlite, postgres: m0003.postgres },
+];
 
 export interface AppliedMigration {
   version: number;

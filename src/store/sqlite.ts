@@ -94,7 +94,8 @@ export class SqliteTenancyStore implements TenancyStore {
   readonly kind = 'sqlite' as const;
   /** The database file, or `:memory:`. */
   readonly path: string;
-  private readonly db: Database.Database;
+  /** The connection, shared with the ledger and sovereignty stores of the same database. */
+  readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(databaseUrl: string, options: SqliteStoreOptions = {}) {
