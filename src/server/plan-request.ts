@@ -10,6 +10,17 @@ import type { GatewayContext } from './context.js';
  * Plans a chat request: estimates its prompt size for the model asked for, derives its conversation affinity, and
  * refuses with the reasons when no host can serve it.
  */
+/**
+ * A prompt-size bound that no tokenizer exceeds in practice: one token per character, plus per-message and per-image
+ * allowances. Budget reservations use it, so that "spend ≤ budget + one request's maximum" holds whatever the text;
+ * the settlement refunds the difference.
+ */
+export function promptTokenCeiling(request: ChatRequest): number {
+  let images = 0;
+  for (const m of request.messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === 'image') images++;
+  return promptChars(request) + MESSAGE_ALLOWANCE * request.messages.length + IMAGE_ALLOWANCE * images;
+}
+
 export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): { plan: RoutePlan; promptTokens: number } {
   const first = ctx.registry.resolve(request.model);
   const promptTokens = promptTokensForPlanning(request, first, ctx);
@@ -51,9 +62,7 @@ const IMAGE_ALLOWANCE = 2000;
  */
 function promptTokensForPlanning(request: ChatRequest, model: ModelInfo | undefined, ctx: GatewayContext): number {
   const chars = promptChars(request);
-  let images = 0;
-  for (const m of request.messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === 'image') images++;
-  const ceiling = chars + MESSAGE_ALLOWANCE * request.messages.length + IMAGE_ALLOWANCE * images;
+  const ceiling = promptTokenCeiling(request);
   const smallestWindow = smallestContext(ctx, request, model);
   if (smallestWindow === undefined || ceiling <= smallestWindow) return Math.ceil(chars / 4);
   const catalogued = model ?? ctx.registry.catalogue?.model(request.model);

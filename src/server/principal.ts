@@ -6,6 +6,7 @@ import type { RoutePlan } from '../routing/planner.js';
 import type { Admission, Principal } from '../tenancy/service.js';
 import { presentedKey, safeEqual } from './auth.js';
 import type { GatewayContext } from './context.js';
+import { promptTokenCeiling } from './plan-request.js';
 
 /**
  * Who sent a model request. Open mode (no admin key on loopback, or `auth: none`) ignores any key; otherwise the
@@ -25,16 +26,18 @@ export async function modelPrincipal(ctx: GatewayContext, req: FastifyRequest): 
 const DEFAULT_MAX_OUTPUT = 8192;
 
 /**
- * The most a request can cost on any host its plan may reach: its estimated prompt plus its output limit (the
- * request's `max_tokens`, else the host's, else the model's), at that host's prices for a prompt of that size.
- * Unpriced hosts cannot be bounded and add nothing: their spend is recorded as unpriced, never as free.
+ * The most a request can cost on any host its plan may reach: an upper bound of its prompt (see
+ * `promptTokenCeiling`) plus its output limit (the request's `max_tokens`, else the host's, else the model's, else
+ * what the context window leaves), at that host's prices for a prompt of that size. Unpriced hosts cannot be
+ * bounded and add nothing: their spend is recorded as unpriced, never as free.
  */
 export function maxCostNano(plan: RoutePlan, request: ChatRequest, promptTokens: number): number {
   let max = 0;
   for (const { host, model } of plan.attempts) {
     if (!host.pricing) continue;
     const prices = pricesFor(host.pricing, promptTokens);
-    const output = request.maxTokens ?? host.maxOutput ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT;
+    const window = host.contextLength ?? model.contextLength;
+    const output = request.maxTokens ?? host.maxOutput ?? model.maxOutput ?? (window !== undefined ? Math.max(1, window - promptTokens) : DEFAULT_MAX_OUTPUT);
     const pico = promptTokens * prices.input + output * prices.output;
     max = Math.max(max, Math.ceil(pico / 1000));
   }
@@ -64,7 +67,8 @@ export async function admitRequest(ctx: GatewayContext, req: FastifyRequest, pri
   const policyName = principal.key.policy ?? principal.team?.policy;
   const policy = policyName ? ctx.config.policies[policyName] : undefined;
   const freeAllowed = policy?.allowZeroPriceOverBudget !== false;
-  return ctx.tenancy.admit(principal, promptTokens, maxCostNano(plan, request, promptTokens), req.id, () => {
+  const ceiling = promptTokenCeiling(request);
+  return ctx.tenancy.admit(principal, promptTokens, maxCostNano(plan, request, ceiling), req.id, () => {
     if (!freeAllowed) return false;
     const free = plan.attempts.filter(isFree);
     if (free.length === 0) return false;

@@ -54,6 +54,12 @@ export interface Admission {
 
 const NOTHING: Admission = { finish: async () => undefined };
 
+/** Two decimals for ordinary budgets, more for small ones (a 0.00047 USD budget must not read "0.00"). */
+export function formatUsd(nano: number): string {
+  const usd = nanoToUsd(nano);
+  return usd >= 1 || usd === 0 ? usd.toFixed(2) : String(Number(usd.toPrecision(4)));
+}
+
 export function limitScopes(principal: Principal): LimitScope[] {
   if (principal.kind !== 'key') return [];
   const scopes: LimitScope[] = [];
@@ -190,7 +196,7 @@ export class TenancyService {
       const owner = scope.scope === 'key' ? `key '${principal.key.name}'` : `team '${principal.team?.name ?? scope.id}'`;
       const budget = scope.scope === 'key' ? principal.key.budget! : principal.team!.budget!;
       const period = budget.period === 'total' ? 'in total' : `per ${budget.period}`;
-      throw new GatewayError('budget_exhausted', `budget exhausted: ${owner} may spend ${nanoToUsd(budget.limitNano).toFixed(2)} USD ${period}`);
+      throw new GatewayError('budget_exhausted', `budget exhausted: ${owner} may spend ${formatUsd(budget.limitNano)} USD ${period}`);
     }
     const reservationId = result.reservationId;
     let done = false;

@@ -38,13 +38,13 @@ const OUTPUT_TOKENS = 12;
 const PROMPT = `race #sim{"outputTokens":${OUTPUT_TOKENS}}`;
 
 /**
- * What one request reserves, as `maxCostNano` (src/server/principal.ts) computes it: the planner's prompt estimate
- * (src/server/plan-request.ts: `ceil(characters / 4)` when, as here, the prompt surely fits every context window)
- * plus `max_tokens` output, at the host's prices, in pico-dollars, rounded up to nano-dollars.
+ * What one request reserves, as `maxCostNano` (src/server/principal.ts) computes it: the prompt's ceiling
+ * (src/server/plan-request.ts `promptTokenCeiling`: one token per character plus 16 per message — a bound no
+ * tokenizer exceeds) plus `max_tokens` output, at the host's prices, in pico-dollars, rounded up to nano-dollars.
  * The budget test checks this figure against the gateway: a budget of exactly this much admits one request, one
  * nano-dollar less admits none.
  */
-const PROMPT_ESTIMATE = Math.ceil(PROMPT.length / 4);
+const PROMPT_ESTIMATE = PROMPT.length + 16;
 const MAX_COST_NANO = Math.ceil((PROMPT_ESTIMATE * PROMPT_PICO + MAX_TOKENS * COMPLETION_PICO) / 1000);
 
 interface Replica {

@@ -118,7 +118,8 @@ describe('virtual keys', () => {
 
 describe('budgets', () => {
   it('spends up to the budget, then answers 402 naming it, in each client dialect', async () => {
-    // Each request reserves at most (prompt + 10 output tokens) at $10/$20 per M and costs about 0.0003 USD.
+    // Each request reserves its prompt's ceiling (one token per character + 16) and 10 output tokens at $10/$20 per M,
+    // ~0.00071 USD, and costs ~0.00033 USD.
     const created = await admin('POST', '/admin/keys', { name: 'capped', budget: { usd: 0.001, period: 'day' }, policy: 'no-free-overrun' });
     const key = created.body.key as string;
     let served = 0;
@@ -134,9 +135,9 @@ describe('budgets', () => {
     expect(served).toBeGreaterThan(0);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
-    expect((refused as Error).message).toContain("key 'capped' may spend 0.00 USD per day");
+    expect((refused as Error).message).toContain("key 'capped' may spend 0.001 USD per day");
     const anthropic = new Anthropic({ baseURL: stack.url, apiKey: key, maxRetries: 0 });
-    const err = await anthropic.messages.create({ model: 't/paid', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await anthropic.messages.create({ model: 't/paid', max_tokens: 10, messages: [{ role: 'user', content: simSays('hi', { outputTokens: 10 }) }] }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(402);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'billing_error' } });
     await new Promise((r) => setTimeout(r, 50));
@@ -167,12 +168,13 @@ describe('budgets', () => {
   });
 
   it('announces budget thresholds once each, by log and webhook', async () => {
-    const created = await admin('POST', '/admin/keys', { name: 'watched', budget: { usd: 0.0008, period: 'day' }, policy: 'no-free-overrun' });
+    // Each request reserves ~0.00071 USD and costs ~0.00033: the second crosses 50%, the third finds no room.
+    const created = await admin('POST', '/admin/keys', { name: 'watched', budget: { usd: 0.0012, period: 'day' }, policy: 'no-free-overrun' });
     for (let i = 0; i < 4; i++) await ask(created.body.key).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
     const mine = alerts.filter((a) => a.name === 'watched');
     expect(mine.map((a) => a.thresholdPercent)).toEqual([50]);
-    expect(mine[0]).toMatchObject({ type: 'budget.threshold', scope: 'key', budgetUsd: 0.0008 });
+    expect(mine[0]).toMatchObject({ type: 'budget.threshold', scope: 'key', budgetUsd: 0.0012 });
     expect(stack.logs.some((l) => l.includes('budget alert: key watched crossed 50%'))).toBe(true);
   });
 });
