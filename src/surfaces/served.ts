@@ -12,6 +12,8 @@ export interface ServedBy {
 /** The response's cost in USD, or null when no price is known (never 0 for unknown). */
 export interface CostReport {
   usd: number | null;
+  /** The same cost in integer nano-dollars, for budgets and the ledger. */
+  nano?: number;
   status: 'priced' | 'unpriced';
 }
 
