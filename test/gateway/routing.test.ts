@@ -222,3 +222,34 @@ describe('explainability', () => {
     expect((await fetch(`${stack.url}/admin/requests`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
   });
 });
+
+describe('long waits for a first token', () => {
+  it('keep the connection alive with SSE comments (OpenAI) and ping events (Anthropic), then stream normally', async () => {
+    const slow = await startStack({
+      providersYaml: providers,
+      yaml: 'server: { streamKeepAliveMs: 100 }',
+      sim: { profiles: { first: { ttftMs: 450 }, second: { ttftMs: 450 } } },
+    });
+    try {
+      const openai = await fetch(`${slow.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'r/m', stream: true, provider: { only: ['first'] }, messages: [{ role: 'user', content: 'slow start' }] }),
+      });
+      const text = await openai.text();
+      expect(text.indexOf(': keep-alive')).toBeGreaterThanOrEqual(0);
+      expect(text.indexOf(': keep-alive')).toBeLessThan(text.indexOf('data: {'));
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      const anthropic = await fetch(`${slow.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'r/m', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'slow start' }] }),
+      });
+      const events = await anthropic.text();
+      expect(events.indexOf('event: ping')).toBeLessThan(events.indexOf('event: message_start'));
+      expect(events).toContain('event: message_stop');
+    } finally {
+      await slow.close();
+    }
+  });
+});
