@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerAudit } from './audit.js';
+import { registerBlock } from './block.js';
 import { registerCatalog } from './catalog.js';
+import { registerDrill } from './drill.js';
 import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
 import { registerSim } from './sim.js';
@@ -14,5 +17,8 @@ registerServe(program);
 registerKeys(program);
 registerSim(program);
 registerCatalog(program);
+registerBlock(program);
+registerDrill(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

@@ -119,6 +119,21 @@ export const configSchema = z.strictObject({
       baseline: z.string().min(1).default('anthropic/claude-sonnet-4.5'),
       storePrompts: z.boolean().default(false),
       retentionDays: z.number().int().positive().default(400),
+      /** Where records the database cannot take are spooled (default: beside a SQLite file, else ./.switchboard). */
+      spoolDir: z.string().min(1).optional(),
+      /** A partial batch of records is written after this long (default 200 ms): the most a record waits in memory. */
+      flushMs: z.number().int().positive().max(60_000).optional(),
+      /** Records per write transaction at most (default: 1000 on SQLite, 5000 on PostgreSQL). */
+      batchSize: z.number().int().positive().max(10_000).optional(),
+      /** Records held in memory at most (default 20000); past it, records go to the spool file (never dropped). */
+      queueCapacity: z.number().int().positive().optional(),
+    })
+    .prefault({}),
+  /** OpenTelemetry traces (GenAI semantic conventions) over OTLP/HTTP JSON; off unless an endpoint is set. */
+  telemetry: z
+    .strictObject({
+      otlpEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+      serviceName: z.string().min(1).default('switchboard'),
     })
     .prefault({}),
   routing: z

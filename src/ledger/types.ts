@@ -8,7 +8,15 @@ export interface LedgerAttempt {
   outcome: 'ok' | 'error' | 'skipped';
   phase: 'initial' | 'retry' | 'resume';
   errorCode?: string;
+  upstreamStatus?: number;
+  /** Why it failed (already redacted by the adapters). */
+  message?: string;
+  /** Milliseconds from the start of routing to this attempt, its duration, and its time to first content. */
+  startMs?: number;
   durationMs: number;
+  ttftMs?: number;
+  /** A stream broken after content: the characters of text the client had received from this host. */
+  deliveredChars?: number;
   /** What this attempt cost when the host billed it (a stream cut after content); undefined when not billed. */
   costNano?: number;
   /** True when the attempt's cost is estimated from delivered text rather than reported usage. */
@@ -66,7 +74,8 @@ export interface LedgerRecord {
 }
 
 export type GroupBy = 'origin' | 'model' | 'provider' | 'key' | 'team' | 'license' | 'tag' | 'jurisdiction' | 'openWeights' | 'developer';
-export type Interval = 'hour' | 'day' | 'week';
+/** Buckets are UTC: hours, days, ISO weeks (starting Monday); `total` is one bucket for the whole range. */
+export type Interval = 'hour' | 'day' | 'week' | 'total';
 
 export interface UsageQuery {
   groupBy?: GroupBy;
@@ -76,6 +85,33 @@ export interface UsageQuery {
   /** Restrict to one key or team (a viewer scoped to a tenant, or a virtual key reading its own usage). */
   keyId?: string;
   teamId?: string;
+}
+
+/** Requests as the ledger lists them (`GET /admin/requests`), newest first. */
+export interface RequestListQuery {
+  limit?: number;
+  /** Only records strictly older than this time (paging). */
+  before?: string;
+  keyId?: string;
+  teamId?: string;
+  model?: string;
+  status?: number;
+}
+
+/** One host's attempts in one bucket: latency and time-to-first-token percentiles from fixed-bucket histograms. */
+export interface HostUsageRow {
+  bucket: string;
+  provider: string;
+  model: string;
+  attempts: number;
+  errors: number;
+  errorRate: number;
+  latencyP50Ms: number | null;
+  latencyP90Ms: number | null;
+  latencyP99Ms: number | null;
+  ttftP50Ms: number | null;
+  ttftP90Ms: number | null;
+  ttftP99Ms: number | null;
 }
 
 export interface UsageRow {
@@ -88,4 +124,12 @@ export interface UsageRow {
   baselineCostUsd: number;
   errors?: number;
   unpricedRequests?: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+  /** baselineCostUsd − costUsd over the requests whose cost is known. */
+  savingsUsd?: number;
+  /** This group's share of the bucket's tokens (input + output), 0–1. */
+  tokenShare?: number;
+  /** This group's share of the bucket's requests, 0–1. */
+  requestShare?: number;
 }

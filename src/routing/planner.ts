@@ -1,6 +1,9 @@
 import { GatewayError, type ProviderHints } from '../canonical/index.js';
 import type { ModelRegistry } from '../catalog/registry.js';
 import type { HostRoute, ModelInfo } from '../catalog/types.js';
+import { blockProblem, blockReason } from '../policy/blocks.js';
+import { policyProblem } from '../policy/rules.js';
+import type { Block, EffectivePolicy } from '../policy/types.js';
 import type { RequestFeatures } from './features.js';
 
 /**
@@ -19,6 +22,8 @@ export interface Exclusion {
   model: string;
   provider: string;
   reason: string;
+  /** Set when a policy rule or a block left the host out (the refusal is then 403 or 503, not 400). */
+  kind?: 'policy' | 'block';
 }
 
 export interface RoutePlan {
@@ -46,12 +51,18 @@ export interface PlanInput {
    * one host (warm prompt caches); random, it spreads load.
    */
   affinity?: number;
+  /** The request's effective policy (global ∩ team ∩ key ∩ data class): hosts breaking a rule are left out. */
+  policy?: EffectivePolicy;
+  /** Blocks in force: hosts they switch off are left out. */
+  blocks?: readonly Block[];
 }
 
 export interface PlanEnvironment {
   registry: ModelRegistry;
   aliases: Aliases;
   health?: HealthView;
+  /** `routing.substitutes`: where a model's traffic goes when blocks switch off every allowed host of it. */
+  substitutes?: Readonly<Record<string, readonly string[]>>;
 }
 
 export function hostKey(providerId: string, upstreamModel: string): string {
@@ -222,11 +233,21 @@ export function planRoute(input: PlanInput, env: PlanEnvironment): RoutePlan {
       seen.add(model.id);
       candidates += model.hosts.length;
       let hosts: HostRoute[] = [];
+      let blocked = false;
       for (const host of model.hosts) {
         const problem = hintProblem(host, input.provider) ?? (input.features ? capabilityProblem(model, host, input.features, input.provider) : undefined);
+        // Policy before blocks: a host is reported as blocked only when the request's policy would allow it.
+        const violation = problem ? undefined : policyProblem(model, host, input.policy);
+        const block = problem || violation ? undefined : blockProblem(model, host, input.blocks);
         if (problem) exclusions.push({ model: model.id, provider: host.provider.id, reason: problem });
-        else hosts.push(host);
+        else if (violation) exclusions.push({ model: model.id, provider: host.provider.id, reason: violation.reason, kind: 'policy' });
+        else if (block) {
+          exclusions.push({ model: model.id, provider: host.provider.id, reason: blockReason(block), kind: 'block' });
+          blocked = true;
+        } else hosts.push(host);
       }
+      // Blocks switched off every allowed host of this model: its configured substitutes are tried after the rest.
+      if (blocked && hosts.length === 0) names.push(...(env.substitutes?.[model.id] ?? []));
       let lastResort: HostRoute[] = [];
       if (env.health && hosts.length > 0) {
         const keys = hosts.map((h) => hostKey(h.provider.id, h.upstreamModel));
@@ -262,8 +283,17 @@ export function planRoute(input: PlanInput, env: PlanEnvironment): RoutePlan {
   return { attempts, exclusions, candidates };
 }
 
-/** The plan's reason for refusing when no attempt is left: the exclusions, summarised for the client. */
+/**
+ * The plan's reason for refusing when no attempt is left: the exclusions, summarised for the client. A block that
+ * switched off an otherwise allowed host makes it 503 `no_route_blocked` naming the block; else a policy rule makes
+ * it 403 `policy_denied` naming the rule (only the caller's own policies are evaluated, so another tenant's
+ * settings never appear); else 400.
+ */
 export function noRouteError(plan: RoutePlan, model: string): GatewayError {
+  const blocked = [...new Set(plan.exclusions.filter((e) => e.kind === 'block').map((e) => e.reason))];
+  if (blocked.length > 0) return new GatewayError('no_route_blocked', `no route for '${model}': ${blocked.slice(0, 3).join('; ')}`);
+  const denied = [...new Set(plan.exclusions.filter((e) => e.kind === 'policy').map((e) => e.reason))];
+  if (denied.length > 0) return new GatewayError('policy_denied', `no allowed route for '${model}': ${denied.slice(0, 3).join('; ')}`, { param: 'model' });
   const reasons = [...new Set(plan.exclusions.map((e) => `${e.provider ? `${e.provider}: ` : ''}${e.reason}`))].slice(0, 5);
   const contextOnly = plan.exclusions.length > 0 && plan.exclusions.every((e) => /context window/.test(e.reason));
   return new GatewayError(contextOnly ? 'context_length_exceeded' : 'invalid_request', `no host can serve '${model}' for this request: ${reasons.join('; ')}`, {

@@ -1,5 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayError } from '../canonical/errors.js';
+import type { Ledger } from '../ledger/index.js';
 import type { Usage } from '../canonical/usage.js';
 import type { AttemptRecord } from '../routing/execute.js';
 import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decision.js';
@@ -32,7 +33,21 @@ export interface RequestOutcome {
 export class Accounting {
   readonly decisions = new DecisionLog();
 
-  constructor(readonly metrics: GatewayMetrics) {}
+  /** `ledger`: the durable usage ledger (docs/ledger.md); without it only logs, metrics and the in-memory log. */
+  constructor(
+    readonly metrics: GatewayMetrics,
+    readonly ledger?: Ledger,
+  ) {}
+
+  /** Called as a request arrives: the ledger keeps what a model response sends (for aborted streams). */
+  tap(req: FastifyRequest, reply: FastifyReply): void {
+    this.ledger?.tap(req, reply);
+  }
+
+  /** A model request refused before routing (budget, rate limit, policy, bad body): recorded in the ledger only. */
+  refused(req: FastifyRequest, reply: FastifyReply, error: GatewayError): void {
+    this.ledger?.refused(req, error, reply.elapsedTime);
+  }
 
   private decision(req: FastifyRequest, outcome: RequestOutcome): DecisionRecord {
     const ok = outcome.status < 400;
@@ -74,7 +89,9 @@ export class Accounting {
       },
       'request served',
     );
-    this.decisions.add(this.decision(req, outcome));
+    const decision = this.decision(req, outcome);
+    this.decisions.add(decision);
+    this.ledger?.record(req, outcome, decision, durationMs);
     if (outcome.admission) {
       const nano = outcome.cost?.status === 'priced' ? outcome.cost.nano : undefined;
       outcome.admission.finish(nano, outcome.usage?.outputTokens).catch((err: unknown) => {

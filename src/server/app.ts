@@ -9,7 +9,8 @@ import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerAdminTenancyRoutes } from './admin/keys.js';
-import { registerAdminRequestRoutes } from './admin/requests.js';
+import { registerUsageRoutes } from './admin/usage.js';
+import { registerAdminSovereigntyRoutes } from './admin/sovereignty.js';
 import { registerMessagesRoutes } from './routes/messages.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -57,6 +58,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    ctx.accounting.tap(req, reply);
     if (ctx.draining()) reply.header('connection', 'close');
     if (ctx.draining() && req.url !== '/health' && req.url !== '/ready') {
       throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
@@ -67,6 +69,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     const error = err instanceof GatewayError ? err : fromFrameworkError(err, server.maxBodyBytes);
     if (error.code === 'internal_error') req.log.error({ err }, 'unhandled error');
     else req.log.info({ errorCode: error.code, status: error.status }, 'request refused');
+    ctx.accounting.refused(req, reply, error);
     void reply.code(error.status).headers(errorHeaders(error)).send(errorBodyFor(req.url, error));
   });
 
@@ -81,7 +84,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerChatRoutes(app, ctx);
   registerEmbeddingsRoutes(app, ctx);
   registerMessagesRoutes(app, ctx);
-  registerAdminRequestRoutes(app, ctx);
+  registerUsageRoutes(app, ctx);
   registerAdminTenancyRoutes(app, ctx);
+  registerAdminSovereigntyRoutes(app, ctx);
   return app;
 }

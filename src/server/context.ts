@@ -7,6 +7,7 @@ import type { AuthSettings } from './auth.js';
 import type { Redactor } from '../util/redact.js';
 import type { Accounting } from './accounting.js';
 import type { TenancyService } from '../tenancy/service.js';
+import type { SovereigntyService } from '../policy/service.js';
 
 /** Everything a route needs, built once by the composition root. */
 export interface GatewayContext {
@@ -21,6 +22,8 @@ export interface GatewayContext {
   health?: HealthView;
   /** Keys, budgets and rate limits; absent only in tests of the bare pipeline. */
   tenancy?: TenancyService;
+  /** Policies, data classes, blocks, the audit log and exit drills; absent only in tests of the bare pipeline. */
+  sovereignty?: SovereigntyService;
   /** Health of the stores behind the gateway, for /ready (a blip stays healthy, a sustained outage does not). */
   readiness?: () => { name: string; healthy: boolean; status: string }[];
   /** True once SIGTERM arrived: new requests are refused, in-flight ones finish. */

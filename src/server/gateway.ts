@@ -12,7 +12,13 @@ import { Executor, type AdapterSet } from '../routing/execute.js';
 import { HostHealth } from '../routing/health.js';
 import { createRateLimiter } from '../limits/index.js';
 import { createEventBus } from '../limits/pubsub.js';
+import { AUDIT_KEY_ENV } from '../policy/audit.js';
+import { ledgerReaderFromList, type LedgerReader } from '../policy/drill.js';
+import { SovereigntyService } from '../policy/service.js';
+import { sovereigntyStoreFor } from '../policy/store.js';
 import { openTenancyStore } from '../store/index.js';
+import { Ledger } from '../ledger/index.js';
+import { defaultSpoolDir, ledgerStoreFor } from '../ledger/open.js';
 import { databaseGuard, guardStore } from '../tenancy/guarded-store.js';
 import { TenancyService } from '../tenancy/service.js';
 import type { TenancyStore } from '../tenancy/types.js';
@@ -36,11 +42,15 @@ export interface GatewayOptions {
   store?: TenancyStore;
   /** The model catalogue; default: the one shipped with the project. */
   catalogue?: Catalogue;
+  /** Where exit drills read recorded traffic; default: the usage ledger on `storage.database`. */
+  ledgerReader?: LedgerReader;
 }
 
 export interface Gateway {
   app: FastifyInstance;
   registry: ModelRegistry;
+  /** The usage ledger (tests flush it; routes read it through the accounting). */
+  ledger: Ledger;
   url: string;
   /** Stops accepting, lets in-flight requests and streams finish within the grace period, then closes. */
   close(graceMs?: number): Promise<void>;
@@ -92,6 +102,42 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     notify: postJson,
   });
   await tenancy.start();
+  const metrics = options.metrics ?? new GatewayMetrics();
+  // The usage ledger on the same database (docs/ledger.md): written in batches off the request path.
+  const ledger = new Ledger({
+    store: ledgerStoreFor(rawStore),
+    registry,
+    baselineModel: config.ledger.baseline,
+    storePrompts: config.ledger.storePrompts,
+    retentionDays: config.ledger.retentionDays,
+    defaultPolicy: config.routing.defaultPolicy,
+    redactor,
+    logger,
+    metricsRegistry: metrics.registry,
+    openModelAccess: auth.openModelAccess,
+    adminKey: auth.adminKey,
+    lookupKey: async (hash) => {
+      const key = await store.keyByHash(hash);
+      return key && { key, team: key.teamId ? await store.team(key.teamId) : undefined };
+    },
+    spoolDir: config.ledger.spoolDir ?? defaultSpoolDir(config.storage.database),
+    writer: { batchSize: config.ledger.batchSize, flushMs: config.ledger.flushMs, capacity: config.ledger.queueCapacity },
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    serviceName: config.telemetry.serviceName,
+  });
+  ledger.start();
+  const sovereignty = new SovereigntyService({
+    config,
+    store: sovereigntyStoreFor(rawStore),
+    bus,
+    logger,
+    auditKey: env[AUDIT_KEY_ENV] || undefined,
+    registry,
+    tenancy: store,
+    ledger: options.ledgerReader ?? ledgerReaderFromList(ledger.store),
+  });
+  await sovereignty.start();
+  if (!env[AUDIT_KEY_ENV]) logger.warn(`${AUDIT_KEY_ENV} is not set: audit rows are written unkeyed, and 'switchboard audit verify' will report them as unverifiable`);
   if (config.storage.redis && !(await limiter.ready(3000))) logger.warn('Redis is not reachable yet: rate limits count locally until it is');
   // Reservations of a replica that died mid-request are released once they are surely stale.
   const sweeper = setInterval(() => {
@@ -113,11 +159,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     health,
     tenancy,
+    sovereignty,
     readiness: () => [guard.health(), ...(limiter.redisHealth() ? [limiter.redisHealth()!] : [])],
     auth,
     logger,
     redactor,
-    accounting: new Accounting(options.metrics ?? new GatewayMetrics()),
+    accounting: new Accounting(metrics, ledger),
     draining: () => draining,
   });
   await app.listen({ host, port });
@@ -148,9 +195,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       try {
         await app.close();
       } finally {
+        // Every request has ended: their records are written (or spooled) before the database closes.
+        await ledger.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'ledger: could not flush on close'));
         clearInterval(sweep);
         clearInterval(sweeper);
         clearTimeout(force);
+        await sovereignty.close();
         await http.close();
         await Promise.allSettled([limiter.close(), bus.close()]);
         if (!options.store) await rawStore.close();
@@ -159,7 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return closing;
   };
 
-  return { app, registry, url, close };
+  return { app, registry, ledger, url, close };
 }
 
 /** Budget alert webhook: a bounded POST to the operator's configured URL. */

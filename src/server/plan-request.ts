@@ -2,7 +2,8 @@ import type { ChatRequest } from '../canonical/index.js';
 import type { ModelInfo } from '../catalog/types.js';
 import { conversationAffinity } from '../routing/affinity.js';
 import { requestFeatures } from '../routing/features.js';
-import { noRouteError, planRoute, type RoutePlan } from '../routing/planner.js';
+import type { Constraints } from '../policy/service.js';
+import { noRouteError, planRoute, type PlanInput, type RoutePlan } from '../routing/planner.js';
 import { estimatePromptTokens } from '../tokens/index.js';
 import type { GatewayContext } from './context.js';
 
@@ -24,18 +25,40 @@ export function promptTokenCeiling(request: ChatRequest): number {
 export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): { plan: RoutePlan; promptTokens: number } {
   const first = ctx.registry.resolve(request.model);
   const promptTokens = promptTokensForPlanning(request, first, ctx);
-  const plan = planRoute(
-    {
-      model: request.model,
-      fallbackModels: request.fallbackModels,
-      provider: request.provider,
-      features: requestFeatures(request, promptTokens),
-      affinity: conversationAffinity(request, caller),
-    },
-    { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health },
-  );
+  const input: PlanInput = {
+    model: request.model,
+    fallbackModels: request.fallbackModels,
+    provider: request.provider,
+    features: requestFeatures(request, promptTokens),
+    affinity: conversationAffinity(request, caller),
+  };
+  const plan = planRoute(input, planEnvironment(ctx));
+  planInputs.set(plan, input);
   if (plan.attempts.length === 0) throw noRouteError(plan, request.model);
   return { plan, promptTokens };
+}
+
+function planEnvironment(ctx: GatewayContext) {
+  return { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health, substitutes: ctx.config.routing.substitutes };
+}
+
+/** What each plan of `planChat` was made from, so that `constrainPlan` can plan it again under the caller's policy. */
+const planInputs = new WeakMap<RoutePlan, PlanInput>();
+
+/**
+ * Plans the request again, in place, under the caller's effective policy and the blocks in force (known only once
+ * the caller is), and refuses when nothing is left: 503 naming the block, 403 naming the policy rule. The planner
+ * applies both as filters, before host health, so a host left out by them is never re-admitted as a last resort.
+ */
+export function constrainPlan(ctx: GatewayContext, plan: RoutePlan, constraints: Constraints, model: string): void {
+  if (constraints.policy.layers.length === 0 && constraints.blocks.length === 0) return;
+  const input = planInputs.get(plan);
+  if (!input) throw new Error('constrainPlan: the plan was not made by planChat');
+  const constrained = planRoute({ ...input, policy: constraints.policy, blocks: constraints.blocks }, planEnvironment(ctx));
+  plan.attempts = constrained.attempts;
+  plan.exclusions = constrained.exclusions;
+  plan.candidates = constrained.candidates;
+  if (plan.attempts.length === 0) throw noRouteError(plan, model);
 }
 
 /** Characters of everything a prompt sends as text (tool definitions included). */

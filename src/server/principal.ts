@@ -4,9 +4,11 @@ import { pricesFor } from '../catalog/cost.js';
 import type { ChatRequest } from '../canonical/index.js';
 import type { RoutePlan } from '../routing/planner.js';
 import type { Admission, Principal } from '../tenancy/service.js';
+import { freeOverBudgetAllowed } from '../policy/rules.js';
+import { DATA_CLASS_HEADER } from '../policy/resolve.js';
 import { presentedKey, safeEqual } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { promptTokenCeiling } from './plan-request.js';
+import { constrainPlan, promptTokenCeiling } from './plan-request.js';
 
 /**
  * Who sent a model request. Open mode (no admin key on loopback, or `auth: none`) ignores any key; otherwise the
@@ -50,11 +52,13 @@ function isFree(attempt: RoutePlan['attempts'][number]): boolean {
 }
 
 /**
- * Applies a key's own restrictions to a plan (its allowed models), then admits the request against its rate limits
- * and budgets. On a spent budget, hosts priced at zero (self-hosted) still serve, unless the key's or team's
- * policy forbids it.
+ * Applies the caller's policies (global, team, key, data class) and the blocks in force to the plan, then a key's
+ * own restrictions (its allowed models), then admits the request against its rate limits and budgets. On a spent
+ * budget, hosts priced at zero (self-hosted) still serve, unless one of the caller's policies forbids it.
  */
 export async function admitRequest(ctx: GatewayContext, req: FastifyRequest, principal: Principal, request: ChatRequest, plan: RoutePlan, promptTokens: number): Promise<Admission | undefined> {
+  const constraints = ctx.sovereignty?.constraints(principal, req.headers[DATA_CLASS_HEADER]);
+  if (constraints) constrainPlan(ctx, plan, constraints, request.model);
   if (principal.kind !== 'key' || !ctx.tenancy) return undefined;
   const allowed = principal.key.models;
   if (allowed && allowed.length > 0) {
@@ -66,7 +70,7 @@ export async function admitRequest(ctx: GatewayContext, req: FastifyRequest, pri
   }
   const policyName = principal.key.policy ?? principal.team?.policy;
   const policy = policyName ? ctx.config.policies[policyName] : undefined;
-  const freeAllowed = policy?.allowZeroPriceOverBudget !== false;
+  const freeAllowed = constraints ? freeOverBudgetAllowed(constraints.policy) : policy?.allowZeroPriceOverBudget !== false;
   const ceiling = promptTokenCeiling(request);
   return ctx.tenancy.admit(principal, promptTokens, maxCostNano(plan, request, ceiling), req.id, () => {
     if (!freeAllowed) return false;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../canonical/errors.js';
+import { keySnapshot, teamSnapshot, tokenSnapshot } from '../../policy/audit.js';
 import { periodOf } from '../../tenancy/periods.js';
 import { newId, newPersonToken, newVirtualKey, nanoToUsd, secretHash, usdToNano } from '../../tenancy/secrets.js';
 import type { BudgetSpec, KeyPatch, KeyRecord, TeamRecord, TenancyStore } from '../../tenancy/types.js';
@@ -50,17 +51,24 @@ function tenancy(ctx: GatewayContext) {
 }
 
 function checkPolicy(ctx: GatewayContext, policy: string | null | undefined): void {
-  if (policy && !ctx.config.policies[policy]) {
-    throw new GatewayError('invalid_request', `unknown policy '${policy}' (policies are defined under "policies" in the config)`, { param: 'policy' });
+  if (policy && !(ctx.sovereignty ? ctx.sovereignty.hasPolicy(policy) : ctx.config.policies[policy])) {
+    throw new GatewayError('invalid_request', `unknown policy '${policy}' (policies are defined under "policies" in the config, or with PUT /admin/policies/:name)`, { param: 'policy' });
   }
 }
 
-/** A team by id or name; a name that does not exist yet becomes a new team. */
-async function resolveTeam(store: TenancyStore, ref: string, createdBy: string): Promise<TeamRecord> {
+function checkDataClass(ctx: GatewayContext, dataClass: string | null | undefined): void {
+  if (dataClass && !Object.hasOwn(ctx.config.dataClasses, dataClass)) {
+    throw new GatewayError('invalid_request', `unknown data class '${dataClass}' (data classes are defined under "dataClasses" in the config)`, { param: 'minDataClass' });
+  }
+}
+
+/** A team by id or name; a name that does not exist yet becomes a new team (and an audit row). */
+async function resolveTeam(store: TenancyStore, ref: string, createdBy: string, ctx?: GatewayContext): Promise<TeamRecord> {
   const existing = (await store.team(ref)) ?? (await store.teamByName(ref));
   if (existing) return existing;
   const team: TeamRecord = { id: newId('team'), name: ref, createdAt: new Date().toISOString(), createdBy };
   await store.createTeam(team);
+  await ctx?.sovereignty?.auditAfter({ actor: createdBy, action: 'team.create', target: { type: 'team', id: team.id }, after: teamSnapshot(team) });
   return team;
 }
 
@@ -75,7 +83,8 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
     const store = tenancy(ctx).store;
     const body = parseBody(createKeySchema, req.body);
     checkPolicy(ctx, body.policy);
-    const team = body.team ? await resolveTeam(store, body.team, person.id) : undefined;
+    checkDataClass(ctx, body.minDataClass);
+    const team = body.team ? await resolveTeam(store, body.team, person.id, ctx) : undefined;
     const secret = newVirtualKey();
     const key: KeyRecord = {
       id: newId('key'),
@@ -94,6 +103,7 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
       ...(body.minDataClass ? { minDataClass: body.minDataClass } : {}),
     };
     await store.createKey(key);
+    await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'key.create', target: { type: 'key', id: key.id }, after: keySnapshot(key) });
     req.log.info({ keyId: key.id, by: person.id }, 'key created');
     reply.code(201);
     // The secret appears here and nowhere else, ever.
@@ -123,9 +133,11 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
     const id = (req.params as { id: string }).id;
     const body = parseBody(patchKeySchema, req.body);
     checkPolicy(ctx, body.policy);
+    checkDataClass(ctx, body.minDataClass);
+    const before = await store.key(id);
     const patch: KeyPatch = {};
     if (body.name !== undefined) patch.name = body.name;
-    if (body.team !== undefined) patch.teamId = body.team === null ? undefined : (await resolveTeam(store, body.team, person.id)).id;
+    if (body.team !== undefined) patch.teamId = body.team === null ? undefined : (await resolveTeam(store, body.team, person.id, ctx)).id;
     if (body.budget !== undefined) patch.budget = budgetSpec(body.budget);
     if (body.limits !== undefined) patch.limits = body.limits ?? undefined;
     if (body.policy !== undefined) patch.policy = body.policy ?? undefined;
@@ -136,6 +148,7 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
     if (body.minDataClass !== undefined) patch.minDataClass = body.minDataClass;
     const updated = await store.updateKey(id, patch);
     if (!updated) throw new GatewayError('not_found', 'no such key');
+    await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'key.update', target: { type: 'key', id }, before: before && keySnapshot(before), after: keySnapshot(updated) });
     await service.keyChanged(updated.hash);
     req.log.info({ keyId: id, by: person.id }, 'key updated');
     return wireKey(store, updated, await teamsById(store));
@@ -147,7 +160,9 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
     const id = (req.params as { id: string }).id;
     const key = await service.store.key(id);
     if (!key) throw new GatewayError('not_found', 'no such key');
-    await service.store.revokeKey(id, new Date().toISOString());
+    const revokedAt = new Date().toISOString();
+    await service.store.revokeKey(id, revokedAt);
+    await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'key.revoke', target: { type: 'key', id }, before: keySnapshot(key), after: keySnapshot({ ...key, revokedAt: key.revokedAt ?? revokedAt }) });
     await service.keyChanged(key.hash);
     req.log.info({ keyId: id, by: person.id }, 'key revoked');
     return { id, revoked: true };
@@ -169,6 +184,7 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
       ...(body.policy ? { policy: body.policy } : {}),
     };
     await store.createTeam(team);
+    await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'team.create', target: { type: 'team', id: team.id }, after: teamSnapshot(team) });
     reply.code(201);
     return wireTeam(team);
   });
@@ -196,6 +212,7 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
     const secret = newPersonToken();
     const token = { id: newId('tok'), name: body.name, role: body.role, hash: secretHash(secret), createdAt: new Date().toISOString(), createdBy: person.id };
     await store.createToken(token);
+    await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'token.create', target: { type: 'token', id: token.id }, after: tokenSnapshot(token) });
     reply.code(201);
     return { id: token.id, name: token.name, role: token.role, token: secret };
   });
@@ -207,9 +224,13 @@ export function registerAdminTenancyRoutes(app: FastifyInstance, ctx: GatewayCon
   });
 
   app.delete('/admin/tokens/:id', async (req) => {
-    await requireAdmin(ctx, req, 'admin');
+    const person = await requireAdmin(ctx, req, 'admin');
     const id = (req.params as { id: string }).id;
-    if (!(await tenancy(ctx).store.revokeToken(id, new Date().toISOString()))) throw new GatewayError('not_found', 'no such token');
+    const store = tenancy(ctx).store;
+    const before = (await store.listTokens()).find((t) => t.id === id);
+    const revokedAt = new Date().toISOString();
+    if (!(await store.revokeToken(id, revokedAt))) throw new GatewayError('not_found', 'no such token');
+    if (before) await ctx.sovereignty?.auditAfter({ actor: person.id, action: 'token.revoke', target: { type: 'token', id }, before: tokenSnapshot(before), after: tokenSnapshot({ ...before, revokedAt: before.revokedAt ?? revokedAt }) });
     return { id, revoked: true };
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../canonical/errors.js';
 import { noRouteError, planRoute } from '../../routing/planner.js';
 import { decodeEmbeddingsRequest } from '../../surfaces/openai/decode.js';
 import { encodeEmbeddingsResponse } from '../../surfaces/openai/encode.js';
@@ -9,9 +10,19 @@ import { clientGone, costReport, recordFailure, routeHeader } from '../serve-cha
 export function registerEmbeddingsRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/embeddings', async (req, reply) => {
     const startedAt = performance.now();
-    await modelPrincipal(ctx, req);
+    const principal = await modelPrincipal(ctx, req);
     const request = decodeEmbeddingsRequest(req.body);
-    const planned = planRoute({ model: request.model }, { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health });
+    // Policies, data classes and blocks apply to embeddings as to chat; so do a key's allowed models.
+    const constraints = ctx.sovereignty?.constraints(principal, req.headers['x-switchboard-data-class']);
+    const planned = planRoute(
+      { model: request.model, ...(constraints ? { policy: constraints.policy, blocks: constraints.blocks } : {}) },
+      { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health, substitutes: ctx.config.routing.substitutes },
+    );
+    if (principal.kind === 'key' && principal.key.models && principal.key.models.length > 0) {
+      const allowed = principal.key.models;
+      planned.attempts = planned.attempts.filter((a) => allowed.includes(a.model.id));
+      if (planned.attempts.length === 0) throw new GatewayError('policy_denied', `key '${principal.key.name}' may not use '${request.model}'`, { param: 'model' });
+    }
     if (planned.attempts.length === 0) throw noRouteError(planned, request.model);
 
     let outcome: Awaited<ReturnType<typeof ctx.executor.embeddings>>;

@@ -5,6 +5,8 @@ import type { HostPricing, HostRoute, ModelInfo, ResolvedProvider } from '../../
 import { DEFAULT_TIMEOUTS } from '../../catalog/types.js';
 import type { Catalogue } from '../../catalog/catalogue.js';
 import type { GatewayContext } from '../context.js';
+import { blockProblem } from '../../policy/blocks.js';
+import { policyProblem } from '../../policy/rules.js';
 import { modelPrincipal } from '../principal.js';
 
 function usd(micro: number | undefined): string | null {
@@ -91,7 +93,7 @@ function wholeCatalogue(catalogue: Catalogue, configuredIds: ReadonlySet<string>
 
 export function registerModelRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/v1/models', async (req) => {
-    await modelPrincipal(ctx, req);
+    const principal = await modelPrincipal(ctx, req);
     const all = (req.query as Record<string, string | undefined>).all;
     const configured = new Set(ctx.registry.providers.keys());
     if ((all === '1' || all === 'true') && ctx.registry.catalogue) {
@@ -101,6 +103,15 @@ export function registerModelRoutes(app: FastifyInstance, ctx: GatewayContext): 
       for (const model of served.values()) if (!model.inCatalogue) data.push(encodeModel(model));
       return { object: 'list', data };
     }
-    return { object: 'list', data: ctx.registry.list().map((m) => encodeModel(m)) };
+    // The models the caller may use: its key's allowed models, with only the hosts its policies and the blocks leave.
+    const constraints = ctx.sovereignty?.constraints(principal, req.headers['x-switchboard-data-class']);
+    const allowed = principal.kind === 'key' && principal.key.models && principal.key.models.length > 0 ? principal.key.models : undefined;
+    const data: Record<string, unknown>[] = [];
+    for (const model of ctx.registry.list()) {
+      if (allowed && !allowed.includes(model.id)) continue;
+      const hosts = constraints ? model.hosts.filter((h) => !policyProblem(model, h, constraints.policy) && !blockProblem(model, h, constraints.blocks)) : model.hosts;
+      if (hosts.length > 0) data.push(encodeModel(hosts === model.hosts ? model : { ...model, hosts }));
+    }
+    return { object: 'list', data };
   });
 }
