@@ -149,6 +149,18 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'provider ids are lower-case letters, digits, ".", "_" or "-"'), provider).default({}),
+  /** Image URLs fetched for hosts that need bytes (Gemini): only from these hosts, never internal addresses. */
+  images: z
+    .strictObject({
+      fetch: z
+        .strictObject({
+          allow: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'a host name, or *.suffix')).default([]),
+          maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
+          timeoutMs: z.number().int().positive().default(5_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   policies: z.record(z.string().min(1), policySchema).default({}),
   dataClasses: z.record(z.string().min(1), policySchema).default({}),
 });

@@ -6,6 +6,7 @@ import { buildRegistry, type ModelRegistry } from '../catalog/registry.js';
 import type { Dialect } from '../catalog/types.js';
 import { AnthropicAdapter } from '../providers/anthropic/adapter.js';
 import { GeminiAdapter } from '../providers/gemini/adapter.js';
+import { ImageFetcher } from '../providers/shared/image-fetch.js';
 import { OpenAICompatibleAdapter } from '../providers/openai-compatible/adapter.js';
 import { UpstreamHttp } from '../providers/shared/http.js';
 import { Executor, type AdapterSet } from '../routing/execute.js';
@@ -85,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   Object.assign(adapters, {
     'openai-compatible': new OpenAICompatibleAdapter(http, redactor),
     anthropic: new AnthropicAdapter(http, redactor),
-    gemini: new GeminiAdapter(http, redactor),
+    gemini: new GeminiAdapter(http, redactor, new ImageFetcher(config.images.fetch)),
   });
 
   const rawStore = options.store ?? (await openTenancyStore(config.storage.database));

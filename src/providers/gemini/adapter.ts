@@ -11,6 +11,7 @@ import {
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
+import { ImageFetchError, type ImageFetcher } from '../shared/image-fetch.js';
 import { AttemptControl, FINISH_TAIL_MS, readCapped } from '../shared/attempt.js';
 import { transportError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
@@ -34,7 +35,19 @@ export class GeminiAdapter implements ProviderAdapter {
   constructor(
     private readonly http: UpstreamHttp,
     private readonly redactor: Redactor,
+    private readonly images?: ImageFetcher,
   ) {}
+
+  /** Gemini takes image bytes, not arbitrary URLs: allowed URLs are fetched (src/providers/shared/image-fetch.ts). */
+  private async withImages(request: ChatRequest, call: AdapterCall): Promise<ChatRequest> {
+    if (!this.images) return request;
+    try {
+      return await this.images.inlineImages(request, (message) => call.warn(message), call.signal);
+    } catch (err) {
+      if (err instanceof ImageFetchError) throw new GatewayError('invalid_request', `image: ${err.message}`, { param: 'messages', retryableUpstream: false });
+      throw err;
+    }
+  }
 
   /** A base URL that already names an API version (`…/v1beta`) is used as is; otherwise `/v1beta` is added. */
   private path(provider: ResolvedProvider, model: string, method: Method): string {
@@ -103,16 +116,18 @@ export class GeminiAdapter implements ProviderAdapter {
     }
   }
 
-  async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
+  async chat(original: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
     const { provider, upstreamModel } = call.route;
+    const request = await this.withImages(original, call);
     const body = encodeChatRequest(request, upstreamModel, (message) => call.warn(message));
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, this.path(provider, upstreamModel, 'generateContent'), body, call, control, false);
     return decodeChatResponse(await this.readJson(provider, response, control), provider.id, call.requestId, this.errorMapper(provider));
   }
 
-  async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
+  async chatStream(original: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
     const { provider, upstreamModel } = call.route;
+    const request = await this.withImages(original, call);
     const body = encodeChatRequest(request, upstreamModel, (message) => call.warn(message));
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, provider.timeouts.firstTokenMs);
     const response = await this.send(provider, this.path(provider, upstreamModel, 'streamGenerateContent?alt=sse'), body, call, control, true);
