@@ -91,13 +91,6 @@ export class PostgresLedgerStore implements LedgerStore {
       if (rows.length === 0) return 0;
       const ids = new Set(rows.map((r: { id: string }) => r.id));
       const inserted = ids.size === batch.length ? batch : batch.filter((r) => ids.has(r.id));
-      const rollups = rollupRows(inserted);
-      if (rollups.length > 0) {
-        await client.query(
-          UPSERT_ROLLUP,
-          columns(rollups, ROLLUP_COLS.length, (r) => [r.scope, r.dim, r.bucket, r.value, ...ROLLUP_MEASURES.map(([, k]) => r[k])]),
-        );
-      }
       const tenants = tenantRows(inserted);
       if (tenants.rows.length > 0) {
         await client.query(
@@ -113,6 +106,15 @@ export class PostgresLedgerStore implements LedgerStore {
         await client.query(
           UPSERT_HOST,
           columns(hosts, HOST_COLS.length, (h) => [h.bucket, h.provider, h.model, h.attempts, h.errors, h.latencyMs, h.ttftCount, h.ttftMs, ...h.lat, ...h.ttft]),
+        );
+      }
+      // Everyone's roll-up rows last: every concurrent batch upserts the same hot rows (this hour, this day), and their
+      // row locks are then held only for this statement and the COMMIT.
+      const rollups = rollupRows(inserted);
+      if (rollups.length > 0) {
+        await client.query(
+          UPSERT_ROLLUP,
+          columns(rollups, ROLLUP_COLS.length, (r) => [r.scope, r.dim, r.bucket, r.value, ...ROLLUP_MEASURES.map(([, k]) => r[k])]),
         );
       }
       return inserted.length;
