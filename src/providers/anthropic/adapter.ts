@@ -3,7 +3,8 @@ import { GatewayError, isContentEvent, type ChatRequest, type ChatResponse, type
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
-import { AttemptControl, FINISH_TAIL_MS, readCapped } from '../shared/attempt.js';
+import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
+import { readJson, sendJson } from '../shared/exchange.js';
 import { extractUpstreamMessage, transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
 import { readSse } from '../shared/sse.js';
@@ -91,35 +92,11 @@ export class AnthropicAdapter implements ProviderAdapter {
     return headers;
   }
 
-  private async send(provider: ResolvedProvider, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean): Promise<Dispatcher.ResponseData> {
-    const t = provider.timeouts;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.http.request(provider, {
-        path: messagesPath(provider),
-        headers: this.headers(provider, call.requestId, stream),
-        body: JSON.stringify(body),
-        signal: control.controller.signal,
-        // Without streaming the whole answer precedes the headers, so only the total deadline applies.
-        headersTimeoutMs: stream ? t.firstTokenMs : t.totalMs,
-        bodyTimeoutMs: t.idleMs,
-      });
-    } catch (err) {
-      control.dispose();
-      throw transportError(provider.id, err, control.transportReason, t);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      let text = '';
-      try {
-        text = await readCapped(response.body);
-      } catch {
-        // the status says enough
-      }
-      control.dispose();
-      const err = anthropicHttpError(provider.id, response.statusCode, response.headers, text, this.redactor);
-      throw withRequestId(err, requestIdOf(response.headers));
-    }
-    return response;
+  private send(provider: ResolvedProvider, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean): Promise<Dispatcher.ResponseData> {
+    const headers = this.headers(provider, call.requestId, stream);
+    return sendJson(this.http, provider, { path: messagesPath(provider), headers, body, stream }, control, (status, responseHeaders, text) =>
+      withRequestId(anthropicHttpError(provider.id, status, responseHeaders, text, this.redactor), requestIdOf(responseHeaders)),
+    );
   }
 
   async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
@@ -127,20 +104,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     const body = encodeChatRequest({ ...request, stream: false }, call.route, onceWarn(call));
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, body, call, control, false);
-    let parsed: unknown;
-    try {
-      const text = await response.body.text();
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new GatewayError('upstream_malformed', `provider ${provider.id} returned a body that is not JSON`, { provider: provider.id });
-      }
-    } catch (err) {
-      throw transportError(provider.id, err, control.transportReason, provider.timeouts);
-    } finally {
-      control.dispose();
-    }
-    return decodeChatResponse(parsed, provider.id);
+    return decodeChatResponse(await readJson(provider, response, control), provider.id);
   }
 
   async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {

@@ -12,7 +12,8 @@ import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
 import { ImageFetchError, type ImageFetcher } from '../shared/image-fetch.js';
-import { AttemptControl, FINISH_TAIL_MS, readCapped } from '../shared/attempt.js';
+import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
+import { readJson, sendJson } from '../shared/exchange.js';
 import { transportError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
 import { readSse } from '../shared/sse.js';
@@ -71,49 +72,10 @@ export class GeminiAdapter implements ProviderAdapter {
     return (status, body) => geminiHttpError(provider.id, status, {}, body, this.redactor);
   }
 
-  private async send(provider: ResolvedProvider, path: string, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean) {
-    const t = provider.timeouts;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.http.request(provider, {
-        path,
-        headers: this.headers(provider, call.requestId, stream),
-        body: JSON.stringify(body),
-        signal: control.controller.signal,
-        // Without streaming the whole answer precedes the headers, so only the total deadline applies.
-        headersTimeoutMs: stream ? t.firstTokenMs : t.totalMs,
-        bodyTimeoutMs: t.idleMs,
-      });
-    } catch (err) {
-      control.dispose();
-      throw transportError(provider.id, err, control.transportReason, t);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      let text = '';
-      try {
-        text = await readCapped(response.body);
-      } catch {
-        // the status says enough
-      }
-      control.dispose();
-      throw geminiHttpError(provider.id, response.statusCode, response.headers, text, this.redactor);
-    }
-    return response;
-  }
-
-  private async readJson(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): Promise<unknown> {
-    try {
-      const text = await response.body.text();
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new GatewayError('upstream_malformed', `provider ${provider.id} returned a body that is not JSON`, { provider: provider.id });
-      }
-    } catch (err) {
-      throw transportError(provider.id, err, control.transportReason, provider.timeouts);
-    } finally {
-      control.dispose();
-    }
+  private send(provider: ResolvedProvider, path: string, body: unknown, call: AdapterCall, control: AttemptControl, stream: boolean) {
+    return sendJson(this.http, provider, { path, headers: this.headers(provider, call.requestId, stream), body, stream }, control, (status, headers, text) =>
+      geminiHttpError(provider.id, status, headers, text, this.redactor),
+    );
   }
 
   async chat(original: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
@@ -122,7 +84,7 @@ export class GeminiAdapter implements ProviderAdapter {
     const body = encodeChatRequest(request, upstreamModel, (message) => call.warn(message));
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, this.path(provider, upstreamModel, 'generateContent'), body, call, control, false);
-    return decodeChatResponse(await this.readJson(provider, response, control), provider.id, call.requestId, this.errorMapper(provider));
+    return decodeChatResponse(await readJson(provider, response, control), provider.id, call.requestId, this.errorMapper(provider));
   }
 
   async chatStream(original: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
@@ -190,6 +152,6 @@ export class GeminiAdapter implements ProviderAdapter {
     const wire = encodeEmbeddingsRequest(request, model, (message) => call.warn(message));
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, this.path(provider, model, wire.method), wire.body, call, control, false);
-    return decodeEmbeddingsResponse(await this.readJson(provider, response, control), wire, request.encodingFormat, provider.id);
+    return decodeEmbeddingsResponse(await readJson(provider, response, control), wire, request.encodingFormat, provider.id);
   }
 }

@@ -11,7 +11,8 @@ import {
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
-import { AttemptControl, FINISH_TAIL_MS, readCapped } from '../shared/attempt.js';
+import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
+import { readJson, sendJson } from '../shared/exchange.js';
 import { transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
 import { readSse } from '../shared/sse.js';
@@ -52,52 +53,12 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return headers;
   }
 
-  private async send(provider: ResolvedProvider, path: string, body: Record<string, unknown>, call: AdapterCall, control: AttemptControl, stream: boolean) {
-    const t = provider.timeouts;
-    let response: Dispatcher.ResponseData;
+  private send(provider: ResolvedProvider, path: string, body: Record<string, unknown>, call: AdapterCall, control: AttemptControl, stream: boolean) {
     const messages = body.messages as { prefix?: boolean }[] | undefined;
-    const prefixBasePath = messages?.at(-1)?.prefix ? this.quirks(provider).prefixBasePath : undefined;
-    try {
-      response = await this.http.request(provider, {
-        path,
-        ...(prefixBasePath ? { basePath: prefixBasePath } : {}),
-        headers: this.headers(provider, call.requestId, stream),
-        body: JSON.stringify(body),
-        signal: control.controller.signal,
-        // Without streaming the whole answer precedes the headers, so only the total deadline applies.
-        headersTimeoutMs: stream ? t.firstTokenMs : t.totalMs,
-        bodyTimeoutMs: t.idleMs,
-      });
-    } catch (err) {
-      control.dispose();
-      throw transportError(provider.id, err, control.transportReason, t);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      let text = '';
-      try {
-        text = await readCapped(response.body);
-      } catch {
-        // the status says enough
-      }
-      control.dispose();
-      throw upstreamHttpError(provider.id, response.statusCode, response.headers, text, this.redactor);
-    }
-    return response;
-  }
-
-  private async readJson(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): Promise<unknown> {
-    try {
-      const text = await response.body.text();
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new GatewayError('upstream_malformed', `provider ${provider.id} returned a body that is not JSON`, { provider: provider.id });
-      }
-    } catch (err) {
-      throw transportError(provider.id, err, control.transportReason, provider.timeouts);
-    } finally {
-      control.dispose();
-    }
+    const basePath = messages?.at(-1)?.prefix ? this.quirks(provider).prefixBasePath : undefined;
+    return sendJson(this.http, provider, { path, basePath, headers: this.headers(provider, call.requestId, stream), body, stream }, control, (status, headers, text) =>
+      upstreamHttpError(provider.id, status, headers, text, this.redactor),
+    );
   }
 
   async chat(request: ChatRequest, call: AdapterCall): Promise<ChatResponse> {
@@ -105,7 +66,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const body = encodeChatRequest({ ...request, stream: false }, upstreamModel, this.quirks(provider), call.warn, call.route.prefill);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, '/chat/completions', body, call, control, false);
-    return decodeChatResponse(await this.readJson(provider, response, control), provider.id, this.quirks(provider));
+    return decodeChatResponse(await readJson(provider, response, control), provider.id, this.quirks(provider));
   }
 
   async chatStream(request: ChatRequest, call: AdapterCall): Promise<AsyncIterable<StreamEvent>> {
@@ -178,6 +139,6 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const { provider, upstreamModel } = call.route;
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, undefined);
     const response = await this.send(provider, '/embeddings', encodeEmbeddingsRequest(request, upstreamModel), call, control, false);
-    return decodeEmbeddingsResponse(await this.readJson(provider, response, control), provider.id);
+    return decodeEmbeddingsResponse(await readJson(provider, response, control), provider.id);
   }
 }
