@@ -55,7 +55,9 @@ export class Spool {
         continue;
       }
       try {
-        if (now - statSync(full).mtimeMs >= this.idleMs) out.push(full);
+        // mtimeMs has sub-millisecond precision and Date.now() does not, so a file written this very millisecond can
+        // look younger than zero; an idle time of zero means "any file".
+        if (this.idleMs <= 0 || now - statSync(full).mtimeMs >= this.idleMs) out.push(full);
       } catch {
         // Claimed or deleted by another process meanwhile.
       }
