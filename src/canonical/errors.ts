@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, openaiType: 'permission_error', anthropicType: 'permission_error', clientRetry: false },
   policy_denied: { status: 403, openaiType: 'permission_error', anthropicType: 'permission_error', clientRetry: false },
   admin_disabled: { status: 403, openaiType: 'permission_error', anthropicType: 'permission_error', clientRetry: false },
+  csrf_failed: { status: 403, openaiType: 'permission_error', anthropicType: 'permission_error', clientRetry: false },
   not_found: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', clientRetry: false },
   model_not_found: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', clientRetry: false },
   method_not_allowed: { status: 405, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', clientRetry: false },

@@ -85,6 +85,7 @@ const ERROR_KINDS = {
   forbidden: 'ignored',
   policy_denied: 'ignored',
   admin_disabled: 'ignored',
+  csrf_failed: 'ignored',
   not_found: 'ignored',
   model_not_found: 'ignored',
   method_not_allowed: 'ignored',

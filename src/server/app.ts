@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { GatewayError } from '../canonical/errors.js';
 import { anthropicErrorBody } from '../surfaces/anthropic/errors.js';
@@ -11,9 +12,12 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerAdminTenancyRoutes } from './admin/keys.js';
 import { registerUsageRoutes } from './admin/usage.js';
 import { registerAdminSovereigntyRoutes } from './admin/sovereignty.js';
+import { registerProvidersRoute } from './admin/providers.js';
+import { registerSessionRoutes } from './admin/session.js';
 import { registerMessagesRoutes } from './routes/messages.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerUi } from './ui.js';
 
 /** Framework errors (body parsing, limits) in the catalogue's terms. */
 function fromFrameworkError(err: FastifyError, maxBodyBytes: number): GatewayError {
@@ -78,6 +82,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     void reply.code(404).send(errorBodyFor(req.url, error));
   });
 
+  // Parses the dashboard's session cookie (read by requireAdmin) before any route runs.
+  void app.register(fastifyCookie);
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, ctx);
   registerModelRoutes(app, ctx);
@@ -87,5 +93,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerUsageRoutes(app, ctx);
   registerAdminTenancyRoutes(app, ctx);
   registerAdminSovereigntyRoutes(app, ctx);
+  registerSessionRoutes(app, ctx);
+  registerProvidersRoute(app, ctx);
+  registerUi(app);
   return app;
 }

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../canonical/errors.js';
+
+/**
+ * The dashboard at `/ui`: the files Vite builds into `dist/ui/`, served as they are. It needs no credential (it
+ * holds the sign-in page); the data it shows comes from the admin API, which does. See docs/dashboard.md.
+ */
+
+export interface UiOptions {
+  /** The directory holding the built dashboard (`index.html`, `assets/`); default `dist/ui` of the package. */
+  root?: string;
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** Vite names every file under assets/ after its content: a changed file is a new URL, so it may be cached forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Everything else (index.html first) must be revalidated, or a browser keeps asking for assets that are gone. */
+const REVALIDATE = 'no-cache';
+const ASSETS_PREFIX = '/ui/assets/';
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Switchboard dashboard not built</title></head>
+<body><h1>The dashboard is not built</h1>
+<p>Run <code>npm run build</code> in the Switchboard checkout, then restart the gateway.</p></body></html>
+`;
+
+/** The directory holding package.json, found from this file (src/server under tests, dist/server when built). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export function defaultUiRoot(): string {
+  return join(packageRoot(), 'dist', 'ui');
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** A client-side route of the single-page app (`/ui/keys/key_1`), as opposed to a file that is missing. */
+function isAppRoute(req: FastifyRequest): boolean {
+  const path = pathOf(req.url);
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || `${path}/`.startsWith(ASSETS_PREFIX)) return false;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return !last.includes('.');
+}
+
+function sendIndex(reply: FastifyReply, root: string): FastifyReply {
+  void reply.header('cache-control', REVALIDATE);
+  return reply.sendFile('index.html', root, { cacheControl: false });
+}
+
+function sendNotFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
+}
+
+/** Errors under /ui are pages, not API errors: a status and a line of text (the log has the details). */
+function sendError(err: FastifyError | GatewayError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = err instanceof GatewayError ? err.status : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status >= 500 && !(err instanceof GatewayError)) req.log.error({ err }, 'dashboard file could not be served');
+  return reply.code(status).type('text/plain; charset=utf-8').send(err instanceof GatewayError ? `${err.message}\n` : `${status === 500 ? 'Internal error' : 'Request refused'}\n`);
+}
+
+async function uiRoutes(scope: FastifyInstance, root: string): Promise<void> {
+  scope.addHook('onRequest', async (_req, reply) => {
+    void reply.headers(SECURITY_HEADERS);
+  });
+  scope.setErrorHandler(sendError);
+
+  if (!existsSync(join(root, 'index.html'))) {
+    const notBuilt = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    scope.get('/', notBuilt);
+    scope.get('/*', notBuilt);
+    scope.setNotFoundHandler(notBuilt);
+    return;
+  }
+
+  await scope.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: true,
+    index: false,
+    cacheControl: false,
+    // Only what the build put there: no dotfiles, no directory listings.
+    dotfiles: 'ignore',
+    list: false,
+    setHeaders: (reply, path) => {
+      void reply.header('cache-control', path.startsWith(join(root, 'assets') + sep) ? IMMUTABLE : REVALIDATE);
+    },
+  });
+  // `/ui` → `/ui/`, so that the page's relative URLs resolve under /ui/.
+  scope.route({ method: 'GET', url: '/', prefixTrailingSlash: 'no-slash', handler: async (_req, reply) => reply.redirect('/ui/', 302) });
+  scope.route({ method: 'GET', url: '/', prefixTrailingSlash: 'slash', handler: async (_req, reply) => sendIndex(reply, root) });
+  // A missing file with no extension is one of the app's own routes: the app itself decides what to show.
+  scope.setNotFoundHandler(async (req, reply) => (isAppRoute(req) ? sendIndex(reply, root) : sendNotFound(reply)));
+}
+
+/**
+ * Serves the dashboard under `/ui` in its own scope, so the API's hooks, errors and 404s stay as they are. Whether
+ * the build exists is decided at start: build, then (re)start the gateway.
+ */
+export function registerUi(app: FastifyInstance, options: UiOptions = {}): void {
+  const root = resolve(options.root ?? defaultUiRoot());
+  void app.register(async (scope) => uiRoutes(scope, root), { prefix: '/ui' });
+}
