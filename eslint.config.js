@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'dashboard/**', 'coverage/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'coverage/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,5 +37,10 @@ export default tseslint.config(
   {
     files: ['src/cli/**/*.ts', 'bin/**/*.js', 'test/**/*.ts', 'src/sim/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The dashboard runs in the browser (its Vite and Vitest configs, in Node, keep the Node globals).
+    files: ['dashboard/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );
