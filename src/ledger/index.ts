@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatewayError } from '../canonical/errors.js';
@@ -50,7 +50,6 @@ export interface LedgerOptions {
 }
 
 const MODEL_ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/embeddings']);
-const TAPPED_ROUTES = new Set(['/v1/chat/completions', '/v1/messages']);
 const KEY_CACHE_MS = 10_000;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 const PURGE_CHUNK = 5_000;
@@ -107,9 +106,14 @@ export class Ledger {
     void this.purge().catch((err: unknown) => this.options.logger?.warn({ err: (err as Error).message }, 'ledger: retention purge failed'));
   }
 
-  /** Called when a request arrives: keeps what a model response sends (chat and messages). */
-  tap(req: FastifyRequest, reply: FastifyReply): void {
-    if (req.method === 'POST' && TAPPED_ROUTES.has(pathOf(req.url))) this.taps.set(req, new ResponseTap(reply.raw));
+  /** Where a model response reports what it sends (chat and messages), for the request's record. */
+  tapFor(req: FastifyRequest): ResponseTap {
+    let tap = this.taps.get(req);
+    if (!tap) {
+      tap = new ResponseTap();
+      this.taps.set(req, tap);
+    }
+    return tap;
   }
 
   private attribution(req: FastifyRequest): Promise<Attribution> {

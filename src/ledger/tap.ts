@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
-
 /**
  * What a model response actually sent to the client, kept for the ledger: the JSON body of a plain answer, or the
- * SSE frames of a stream. It serves two things the routes do not report: the text a client received before it went
+ * SSE frames of a stream, handed over by the route and the SSE writer (not by wrapping the response's own methods:
+ * that made every ServerResponse a different shape and slowed Node's HTTP code for all requests). It serves two things the routes do not report: the text a client received before it went
  * away (an aborted stream's output is counted from it with the tokenizer), and the completion of a key that stores
  * its prompts. Frames are kept by reference (the strings the SSE writer made anyway); past `compactAt` characters
  * they are reduced to the text they carry, so a long stream holds its text, not its framing.
@@ -18,31 +17,31 @@ export class ResponseTap {
   private size = 0;
   private carried: DeliveredText = { text: '', reasoning: '', toolArguments: '' };
   private partial = '';
+  private body: unknown;
   sse = false;
   /** True once the response ended or the connection closed. */
   ended = false;
   private readonly waiters: (() => void)[] = [];
 
-  constructor(
-    readonly res: ServerResponse,
-    private readonly compactAt = 1 << 20,
-  ) {
-    const originalWrite = res.write;
-    const originalEnd = res.end;
-    const capture = (chunk: unknown) => this.capture(chunk);
-    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-      capture(chunk);
-      return (originalWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as ServerResponse['write'];
-    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-      if (typeof chunk !== 'function') capture(chunk);
-      return (originalEnd as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-    } as ServerResponse['end'];
-    res.once('close', () => this.finish());
-    res.once('finish', () => this.finish());
+  constructor(private readonly compactAt = 1 << 20) {}
+
+  /** SSE frames as the writer sends them. */
+  frame(text: string): void {
+    if (text.length === 0) return;
+    this.sse = true;
+    this.chunks.push(text);
+    this.size += text.length;
+    if (this.size > this.compactAt) this.compact();
   }
 
-  private finish(): void {
+  /** The JSON answer of a plain response (the object the route returns): the response is complete with it. */
+  json(body: unknown): void {
+    this.body = body;
+    this.end();
+  }
+
+  /** The response is over: the stream ended or the client went away. */
+  end(): void {
     if (this.ended) return;
     this.ended = true;
     for (const w of this.waiters.splice(0)) w();
@@ -50,7 +49,7 @@ export class ResponseTap {
 
   /** Resolves when the response is over (at once if it is), or after `timeoutMs` whatever happens. */
   whenEnded(timeoutMs = 60_000): Promise<void> {
-    if (this.ended || this.res.writableEnded || this.res.destroyed) return Promise.resolve();
+    if (this.ended) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       timer.unref();
@@ -59,17 +58,6 @@ export class ResponseTap {
         resolve();
       });
     });
-  }
-
-  private capture(chunk: unknown): void {
-    if (chunk === undefined || chunk === null) return;
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
-    if (text.length === 0) return;
-    // Headers may go out through writeHead without being readable back: tell SSE from JSON by the first bytes.
-    if (this.chunks.length === 0 && this.size === 0 && !this.sse) this.sse = /^(?:data:|event:|id:|retry:|:)/.test(text);
-    this.chunks.push(text);
-    this.size += text.length;
-    if (this.sse && this.size > this.compactAt) this.compact();
   }
 
   private compact(): void {
@@ -85,12 +73,12 @@ export class ResponseTap {
 
   /** The text, reasoning and tool arguments the client received. */
   delivered(): DeliveredText {
-    const raw = this.partial + this.chunks.join('');
     if (this.sse) {
+      const raw = this.partial + this.chunks.join('');
       const found = extractSse(raw);
       return { text: this.carried.text + found.text, reasoning: this.carried.reasoning + found.reasoning, toolArguments: this.carried.toolArguments + found.toolArguments };
     }
-    return extractJson(raw);
+    return extractJsonBody(this.body);
   }
 }
 
@@ -140,13 +128,18 @@ export function extractSse(raw: string): DeliveredText {
 
 /** Text of a plain JSON answer of either dialect. */
 export function extractJson(raw: string): DeliveredText {
-  const out: DeliveredText = { text: '', reasoning: '', toolArguments: '' };
-  let body: Json;
   try {
-    body = JSON.parse(raw) as Json;
+    return extractJsonBody(JSON.parse(raw));
   } catch {
-    return out;
+    return { text: '', reasoning: '', toolArguments: '' };
   }
+}
+
+/** Text of a plain JSON answer of either dialect, as an object. */
+export function extractJsonBody(value: unknown): DeliveredText {
+  const out: DeliveredText = { text: '', reasoning: '', toolArguments: '' };
+  if (typeof value !== 'object' || value === null) return out;
+  const body = value as Json;
   if (Array.isArray(body.choices)) {
     for (const choice of body.choices as Json[]) {
       const message = (choice?.message ?? {}) as Json;

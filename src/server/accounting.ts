@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayError } from '../canonical/errors.js';
 import type { Ledger } from '../ledger/index.js';
+import type { ResponseTap } from '../ledger/tap.js';
 import type { Usage } from '../canonical/usage.js';
 import type { AttemptRecord } from '../routing/execute.js';
 import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decision.js';
@@ -39,9 +40,9 @@ export class Accounting {
     readonly ledger?: Ledger,
   ) {}
 
-  /** Called as a request arrives: the ledger keeps what a model response sends (for aborted streams). */
-  tap(req: FastifyRequest, reply: FastifyReply): void {
-    this.ledger?.tap(req, reply);
+  /** Where a model response reports what it sends, for the ledger (aborted streams, stored completions). */
+  tapFor(req: FastifyRequest): ResponseTap | undefined {
+    return this.ledger?.tapFor(req);
   }
 
   /** A model request refused before routing (budget, rate limit, policy, bad body): recorded in the ledger only. */
@@ -70,8 +71,25 @@ export class Accounting {
     };
   }
 
+  /**
+   * Records a request (decision log, ledger, budget settlement) now, and logs and counts it right after the current
+   * I/O callbacks (setImmediate), so that the answer reaches the socket before the log line and metrics are made.
+   */
   record(req: FastifyRequest, outcome: RequestOutcome): void {
     const durationMs = performance.now() - outcome.startedAt;
+    const decision = this.decision(req, outcome);
+    this.decisions.add(decision);
+    this.ledger?.record(req, outcome, decision, durationMs);
+    if (outcome.admission) {
+      const nano = outcome.cost?.status === 'priced' ? outcome.cost.nano : undefined;
+      outcome.admission.finish(nano, outcome.usage?.outputTokens).catch((err: unknown) => {
+        req.log.error({ err: (err as Error).message }, 'could not settle the budget reservation');
+      });
+    }
+    setImmediate(() => this.logAndCount(req, outcome, durationMs));
+  }
+
+  private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const { usage, cost } = outcome;
     req.log.info(
       {
@@ -89,15 +107,6 @@ export class Accounting {
       },
       'request served',
     );
-    const decision = this.decision(req, outcome);
-    this.decisions.add(decision);
-    this.ledger?.record(req, outcome, decision, durationMs);
-    if (outcome.admission) {
-      const nano = outcome.cost?.status === 'priced' ? outcome.cost.nano : undefined;
-      outcome.admission.finish(nano, outcome.usage?.outputTokens).catch((err: unknown) => {
-        req.log.error({ err: (err as Error).message }, 'could not settle the budget reservation');
-      });
-    }
     const m = this.metrics;
     m.requests.inc({ route: outcome.route, model: outcome.model, provider: outcome.provider, status: GatewayMetrics.statusClass(outcome.status) });
     m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);

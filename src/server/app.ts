@@ -62,7 +62,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    ctx.accounting.tap(req, reply);
     if (ctx.draining()) reply.header('connection', 'close');
     if (ctx.draining() && req.url !== '/health' && req.url !== '/ready') {
       throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');

@@ -98,14 +98,16 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   const cost = costReport(response.usage, attempt.host);
   reply.header('x-switchboard-route', routeHeader(attempt, attempts));
   if (warnings.length > 0) reply.header(WARNINGS_HEADER, warningsHeader(warnings));
+  const body = surface.encodeResponse(response, served, cost, request);
+  ctx.accounting.tapFor(req)?.json(body);
   ctx.accounting.record(req, { route: surface.name, stream: false, plan, warnings, admission: call.admission, model: served.model, provider: served.provider, status: 200, attempts, usage: response.usage, cost, startedAt });
-  return surface.encodeResponse(response, served, cost, request);
+  return body;
 }
 
 async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall, signal: AbortSignal): Promise<void> {
   const { request, plan, surface, startedAt, warnings } = call;
   reply.hijack();
-  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id });
+  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id }, ctx.accounting.tapFor(req));
   // A reasoning model may think for minutes before its first token: keep-alive frames keep proxies from timing out.
   const keepAlive = setInterval(() => void writer.write(surface.keepAliveFrame()), ctx.config.server.streamKeepAliveMs);
   let outcome: StreamOutcome;

@@ -1,5 +1,11 @@
 import type { ServerResponse } from 'node:http';
 
+/** Told every frame the client is sent, and when the stream is over (the usage ledger's tap). */
+export interface FrameTap {
+  frame(text: string): void;
+  end(): void;
+}
+
 /**
  * Writes an SSE response. Headers go out lazily (on the first frame or keep-alive), so that until then a failure can
  * still be answered with a plain HTTP error. Frames written while one batch of upstream events is being processed are
@@ -24,7 +30,10 @@ export class SseWriter {
   constructor(
     private readonly res: ServerResponse,
     private readonly headers: Record<string, string>,
-  ) {}
+    private readonly tap?: FrameTap,
+  ) {
+    if (tap) res.once('close', () => tap.end());
+  }
 
   get committed(): boolean {
     return this.headersSent;
@@ -54,6 +63,7 @@ export class SseWriter {
   write(frame: string): Promise<void> | undefined {
     if (frame.length === 0 || this.closed) return undefined;
     this.commit();
+    this.tap?.frame(frame);
     this.pending += frame;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -76,5 +86,6 @@ export class SseWriter {
     this.commit();
     this.flush();
     this.res.end();
+    this.tap?.end();
   }
 }
