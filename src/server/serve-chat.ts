@@ -138,7 +138,8 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
 
   let usage: Usage | undefined;
   let failure: GatewayError | undefined;
-  const handle = async (event: StreamEvent): Promise<boolean> => {
+  // Synchronous unless the socket pushes back: an await per event would cost a promise per event.
+  const handle = (event: StreamEvent): boolean | Promise<boolean> => {
     if (event.type === 'usage') {
       usage = mergeUsage(usage, event.usage);
       return true;
@@ -156,20 +157,21 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
       return false;
     }
     const pending = writer.write(frames);
-    if (pending) await pending;
-    return true;
+    return pending ? pending.then(() => true) : true;
   };
 
   let ok = true;
   for (const event of outcome.head) {
-    ok = await handle(event);
+    const handled = handle(event);
+    ok = typeof handled === 'boolean' ? handled : await handled;
     if (!ok) break;
   }
   try {
     while (ok && !writer.closed) {
       const next = await outcome.rest.next();
       if (next.done) break;
-      ok = await handle(next.value);
+      const handled = handle(next.value);
+      ok = typeof handled === 'boolean' ? handled : await handled;
     }
   } finally {
     if (writer.closed) await outcome.rest.return?.();

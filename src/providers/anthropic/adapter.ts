@@ -7,7 +7,7 @@ import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
 import { readJson, sendJson } from '../shared/exchange.js';
 import { extractUpstreamMessage, transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
-import { readSse } from '../shared/sse.js';
+import { readSseBatches } from '../shared/sse.js';
 import { decodeChatResponse } from './decode.js';
 import { encodeChatRequest } from './encode.js';
 import { AnthropicStreamDecoder } from './stream.js';
@@ -122,7 +122,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     try {
       // The body is read to its end even after message_stop: leaving a response unread would cost the pooled
       // keep-alive connection. A host that then dawdles is cut off by the tail timer.
-      for await (const message of readSse(response.body)) {
+      for await (const batch of readSseBatches(response.body)) for (const message of batch) {
         if (decoder.complete || message.data.length === 0) continue;
         let chunk: unknown;
         try {

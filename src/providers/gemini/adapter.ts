@@ -16,7 +16,7 @@ import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
 import { readJson, sendJson } from '../shared/exchange.js';
 import { transportError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
-import { readSse } from '../shared/sse.js';
+import { readSseBatches } from '../shared/sse.js';
 import { decodeChatResponse, GeminiChunkDecoder, type ErrorMapper } from './decode.js';
 import { decodeEmbeddingsResponse, encodeEmbeddingsRequest } from './embeddings.js';
 import { encodeChatRequest } from './encode.js';
@@ -105,7 +105,7 @@ export class GeminiAdapter implements ProviderAdapter {
     const out: StreamEvent[] = [];
     let tail = false;
     try {
-      for await (const message of readSse(response.body)) {
+      for await (const batch of readSseBatches(response.body)) for (const message of batch) {
         const data = message.data;
         if (data.length === 0) continue;
         let chunk: unknown;

@@ -15,7 +15,7 @@ import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
 import { readJson, sendJson } from '../shared/exchange.js';
 import { transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
-import { readSse } from '../shared/sse.js';
+import { readSseBatches } from '../shared/sse.js';
 import { ChunkDecoder, decodeChatResponse, decodeEmbeddingsResponse } from './decode.js';
 import { encodeChatRequest, encodeEmbeddingsRequest } from './encode.js';
 import { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
@@ -85,7 +85,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     try {
       // The body is read to its end even after [DONE] or a complete usage chunk: leaving a response unread
       // would cost the pooled keep-alive connection. A host that then dawdles is cut off by the tail timer.
-      for await (const message of readSse(response.body)) {
+      for await (const batch of readSseBatches(response.body)) for (const message of batch) {
         if (sawDone) continue;
         const data = message.data;
         if (data === '[DONE]') {
