@@ -47,6 +47,7 @@ export function recordFailure(
   startedAt: number,
   warnings?: string[],
   admission?: Admission,
+  clientGone = false,
 ): GatewayError {
   const error = asGatewayError(err);
   if (error.code === 'internal_error') req.log.error({ err: (err as Error).cause ?? err }, 'request failed');
@@ -58,7 +59,8 @@ export function recordFailure(
     plan,
     model: plan.attempts[0]!.model.id,
     provider: last?.provider ?? error.provider ?? '',
-    status: error.status,
+    // The client went away before any host answered: an abort (499), not an upstream failure.
+    status: clientGone ? 499 : error.status,
     attempts,
     error,
     warnings,
@@ -91,7 +93,7 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   try {
     outcome = await ctx.executor.chat(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
-    throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings, call.admission);
+    throw recordFailure(ctx, req, surface.name, false, plan, err, startedAt, warnings, call.admission, signal.aborted);
   }
   const { attempt, attempts, response } = outcome;
   const served: ServedBy = { requestId: req.id, model: attempt.model.id, provider: attempt.host.provider.id, attempts: attempts.length };
@@ -115,7 +117,7 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
     outcome = await ctx.executor.chatStream(request, plan.attempts, { requestId: req.id, signal, warnings });
   } catch (err) {
     clearInterval(keepAlive);
-    const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings, call.admission);
+    const error = recordFailure(ctx, req, surface.name, true, plan, err, startedAt, warnings, call.admission, signal.aborted);
     if (writer.committed) {
       await writer.write(`${surface.streamEncoder({ requestId: req.id, served: { requestId: req.id, model: plan.attempts[0]!.model.id, provider: '', attempts: 0 }, request }).error(error)}`);
       writer.end();

@@ -160,6 +160,23 @@ describe('one record per request', () => {
     expect(await stack.gateway.ledger.store.count()).toBe(before);
   });
 
+  it('a plain request the client abandons before any host answers is an abort (499), not an upstream failure', async () => {
+    const { key, id: keyId } = await createKey('gives-up');
+    const controller = new AbortController();
+    const pending = client(key).chat.completions.create(
+      { model: 'test/priced', messages: [{ role: 'user', content: simSays('slow', { latencyMs: 1500 }) }] },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 150);
+    await expect(pending).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    await flush();
+    const [r] = await stack.gateway.ledger.list({ keyId, limit: 5 });
+    expect(r).toBeDefined();
+    expect(r!.status).toBe(499);
+    expect(r!.outcome).toBe('aborted');
+  });
+
   it('a stream the client abandons is counted from the text it was sent, and marked estimated', async () => {
     const { key } = await createKey('abandons');
     const controller = new AbortController();
