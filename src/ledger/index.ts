@@ -73,6 +73,8 @@ export class Ledger {
   private readonly context: RecordContext;
   private readonly taps = new WeakMap<FastifyRequest, ResponseTap>();
   private readonly recorded = new WeakSet<FastifyRequest>();
+  /** Requests whose record is on its way (`hold`): the error handler's `refused` must not record them again. */
+  private readonly held = new WeakSet<FastifyRequest>();
   private readonly pending = new Set<Promise<void>>();
   private readonly keyCache = new Map<string, { value: Attribution | undefined; until: number }>();
   private readonly purgeTimer: NodeJS.Timeout;
@@ -144,6 +146,21 @@ export class Ledger {
     );
   }
 
+  /**
+   * Marks a record as on its way before `record` is called (the accounting defers it until the answer is written):
+   * `flush` and `close` wait until the returned function is called.
+   */
+  hold(req: FastifyRequest): () => void {
+    this.held.add(req);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.pending.add(held);
+    return () => {
+      this.pending.delete(held);
+      release();
+    };
+  }
+
   /** A request that reached routing has ended (or is ending): its record is built once the response is over. */
   record(req: FastifyRequest, outcome: RequestOutcome, decision: DecisionRecord, durationMs: number): void {
     if (this.recorded.has(req)) return;
@@ -172,7 +189,7 @@ export class Ledger {
 
   /** A model request refused before routing (budget, rate limit, policy, invalid body, draining). */
   refused(req: FastifyRequest, error: GatewayError, elapsedMs: number): void {
-    if (req.method !== 'POST' || !MODEL_ROUTES.has(pathOf(req.url)) || this.recorded.has(req)) return;
+    if (req.method !== 'POST' || !MODEL_ROUTES.has(pathOf(req.url)) || this.recorded.has(req) || this.held.has(req)) return;
     if (error.status === 401) return;
     this.recorded.add(req);
     const path = pathOf(req.url);

@@ -72,11 +72,23 @@ export class Accounting {
   }
 
   /**
-   * Records a request (decision log, ledger, budget settlement) now, and logs and counts it right after the current
-   * I/O callbacks (setImmediate), so that the answer reaches the socket before the log line and metrics are made.
+   * Records a request: decision log, ledger, budget settlement, log line and metrics. The work runs right after the
+   * current I/O callbacks (setImmediate), so that the answer reaches the socket first; it still runs before the
+   * gateway reads the client's next request, and the ledger's `flush` waits for it.
    */
   record(req: FastifyRequest, outcome: RequestOutcome): void {
     const durationMs = performance.now() - outcome.startedAt;
+    const release = this.ledger?.hold(req);
+    setImmediate(() => {
+      try {
+        this.recordNow(req, outcome, durationMs);
+      } finally {
+        release?.();
+      }
+    });
+  }
+
+  private recordNow(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const decision = this.decision(req, outcome);
     this.decisions.add(decision);
     this.ledger?.record(req, outcome, decision, durationMs);
@@ -86,7 +98,7 @@ export class Accounting {
         req.log.error({ err: (err as Error).message }, 'could not settle the budget reservation');
       });
     }
-    setImmediate(() => this.logAndCount(req, outcome, durationMs));
+    this.logAndCount(req, outcome, durationMs);
   }
 
   private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
