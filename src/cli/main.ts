@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAudit } from './audit.js';
 import { registerBlock } from './block.js';
 import { registerCatalog } from './catalog.js';
+import { registerDemo } from './demo.js';
 import { registerDrill } from './drill.js';
 import { registerKeys } from './keys.js';
 import { registerServe } from './serve.js';
@@ -16,6 +17,7 @@ program
 registerServe(program);
 registerKeys(program);
 registerSim(program);
+registerDemo(program);
 registerCatalog(program);
 registerBlock(program);
 registerDrill(program);
