@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { GatewayError } from '../canonical/errors.js';
 import { anthropicErrorBody } from '../surfaces/anthropic/errors.js';
 import { openAIErrorBody } from '../surfaces/openai/errors.js';
 import type { GatewayContext } from './context.js';
+import { requestId } from '../util/request-id.js';
 import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
@@ -52,7 +52,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: server.maxBodyBytes,
     trustProxy: server.trustProxy,
-    genReqId: () => randomUUID(),
+    genReqId: () => requestId(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
