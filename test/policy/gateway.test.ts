@@ -174,6 +174,16 @@ describe('policies through the admin API', () => {
       expect.arrayContaining(['no-cn:config', 'us-only:database']),
     );
   });
+
+  it('lists the data classes of the config, least restrictive first, with their rules', async () => {
+    const list = await admin('GET', '/admin/data-classes');
+    expect(list.status).toBe(200);
+    expect(list.body.data).toEqual([
+      { name: 'public', rank: 0, policy: {} },
+      { name: 'internal', rank: 1, policy: expect.objectContaining({ denyJurisdictions: ['CN'] }) },
+      { name: 'confidential', rank: 2, policy: expect.objectContaining({ selfHostedOnly: true }) },
+    ]);
+  });
 });
 
 describe('blocks', () => {
@@ -253,6 +263,7 @@ describe('blocks', () => {
     expect((await http('PUT', '/admin/policies/x', token, {})).status).toBe(403);
     expect((await http('GET', '/admin/blocks', token)).status).toBe(200);
     expect((await http('GET', '/admin/policies', token)).status).toBe(200);
+    expect((await http('GET', '/admin/data-classes', token)).status).toBe(200);
   });
 });
 

@@ -220,6 +220,13 @@ export interface PolicyEntry {
   updatedBy?: string;
 }
 
+/** A data class from the config: `rank` 0 is the least restrictive (a key's minimum compares by rank). */
+export interface DataClassEntry {
+  name: string;
+  rank: number;
+  policy: PolicyRules;
+}
+
 export type BlockKind = 'origin' | 'provider' | 'model';
 
 export interface Block {

@@ -8,6 +8,7 @@ import type {
   ListOf,
   PatchKeyBody,
   PolicyEntry,
+  DataClassEntry,
   ProviderHost,
   RequestFilter,
   RequestRecord,
@@ -154,6 +155,7 @@ export const api = {
   teams: (signal?: Signal) => call<ListOf<Team>>('GET', '/admin/teams', undefined, { signal }),
 
   policies: (signal?: Signal) => call<ListOf<PolicyEntry>>('GET', '/admin/policies', undefined, { signal }),
+  dataClasses: (signal?: Signal) => call<ListOf<DataClassEntry>>('GET', '/admin/data-classes', undefined, { signal }),
   blocks: (all: boolean, signal?: Signal) => call<ListOf<Block>>('GET', withQuery('/admin/blocks', { all: all ? 1 : undefined }), undefined, { signal }),
   createBlock: (body: BlockBody) => call<Block>('POST', '/admin/blocks', body),
   removeBlock: (id: string) => call<Block>('DELETE', `/admin/blocks/${encodeURIComponent(id)}`),

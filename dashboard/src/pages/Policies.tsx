@@ -13,6 +13,7 @@ export function PoliciesPage() {
   const canChange = useCanChange();
   const [showLifted, setShowLifted] = useState(false);
   const policies = useResource((signal) => api.policies(signal), []);
+  const dataClasses = useResource((signal) => api.dataClasses(signal), []);
   const blocks = useResource((signal) => api.blocks(showLifted, signal), [showLifted]);
   const known = useKnownValues();
 
@@ -23,6 +24,7 @@ export function PoliciesPage() {
           type="button"
           onClick={() => {
             policies.reload();
+            dataClasses.reload();
             blocks.reload();
           }}
         >
@@ -62,11 +64,19 @@ export function PoliciesPage() {
 
       <section className="panel" aria-labelledby="data-classes-title">
         <h2 id="data-classes-title">Data classes</h2>
-        <p>
-          Data classes (for example <code>confidential: {'{ selfHostedOnly: true }'}</code>) are rules chosen per request with the header{' '}
-          <code>x-switchboard-data-class</code>, or set as a key's minimum. They are defined under <code>dataClasses</code> in the config file, and the
-          admin API does not list them yet, so they cannot be shown here. A request's data class appears in its detail on the Requests page.
+        <p className="hint">
+          A request chooses its data class with the header <code>x-switchboard-data-class</code>, and a key can set a minimum; the class's rules are
+          added to every other policy the request falls under. Listed from the least restrictive up; defined under <code>dataClasses</code> in the
+          config file.
         </p>
+        <ErrorNotice error={dataClasses.error} />
+        {!dataClasses.data && dataClasses.loading ? <Loading label="data classes" /> : null}
+        {dataClasses.data && dataClasses.data.data.length === 0 ? (
+          <p className="notice notice-empty">No data classes: define them under dataClasses in the config file.</p>
+        ) : null}
+        {dataClasses.data && dataClasses.data.data.length > 0 ? (
+          <PolicyList policies={dataClasses.data.data.map((c) => ({ name: c.name, source: 'config' as const, policy: c.policy }))} />
+        ) : null}
       </section>
     </>
   );

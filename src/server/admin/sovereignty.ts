@@ -53,6 +53,12 @@ export function registerAdminSovereigntyRoutes(app: FastifyInstance, ctx: Gatewa
     return { data: service(ctx).listPolicies() };
   });
 
+  // Data classes come from the config only; listed from the least restrictive (rank 0) up, as keys' minimums compare.
+  app.get('/admin/data-classes', async (req) => {
+    await requireAdmin(ctx, req);
+    return { data: Object.entries(ctx.config.dataClasses).map(([name, policy], rank) => ({ name, rank, policy })) };
+  });
+
   app.get('/admin/policies/:name', async (req, reply) => {
     await requireAdmin(ctx, req);
     const s = service(ctx);
