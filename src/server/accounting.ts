@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { GatewayError } from '../canonical/errors.js';
 import type { Ledger } from '../ledger/index.js';
 import type { ResponseTap } from '../ledger/tap.js';
@@ -103,7 +104,8 @@ export class Accounting {
 
   private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const { usage, cost } = outcome;
-    req.log.info(
+    // The log object is only built when it will be written.
+    if ((req.log as Logger).isLevelEnabled('info')) req.log.info(
       {
         route: outcome.route,
         model: outcome.model,
@@ -120,18 +122,18 @@ export class Accounting {
       'request served',
     );
     const m = this.metrics;
-    m.requests.inc({ route: outcome.route, model: outcome.model, provider: outcome.provider, status: GatewayMetrics.statusClass(outcome.status) });
+    m.requests.inc([outcome.route, outcome.model, outcome.provider, GatewayMetrics.statusClass(outcome.status)]);
     m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);
     for (const attempt of outcome.attempts) {
-      if (attempt.outcome === 'error') m.upstreamErrors.inc({ provider: attempt.provider, code: attempt.errorCode ?? 'unknown' });
+      if (attempt.outcome === 'error') m.upstreamErrors.inc([attempt.provider, attempt.errorCode ?? 'unknown']);
     }
-    if (cost?.status === 'unpriced' && outcome.status < 400) m.unpriced.inc({ provider: outcome.provider, model: outcome.model });
+    if (cost?.status === 'unpriced' && outcome.status < 400) m.unpriced.inc([outcome.provider, outcome.model]);
     if (usage && outcome.provider) {
-      const labels = { provider: outcome.provider, model: outcome.model };
-      if (usage.inputTokens) m.tokens.inc({ ...labels, kind: 'input' }, usage.inputTokens);
-      if (usage.cachedInputTokens) m.tokens.inc({ ...labels, kind: 'cached_input' }, usage.cachedInputTokens);
-      if (usage.outputTokens) m.tokens.inc({ ...labels, kind: 'output' }, usage.outputTokens);
-      if (usage.reasoningTokens) m.tokens.inc({ ...labels, kind: 'reasoning' }, usage.reasoningTokens);
+      const { provider, model } = outcome;
+      if (usage.inputTokens) m.tokens.inc([provider, model, 'input'], usage.inputTokens);
+      if (usage.cachedInputTokens) m.tokens.inc([provider, model, 'cached_input'], usage.cachedInputTokens);
+      if (usage.outputTokens) m.tokens.inc([provider, model, 'output'], usage.outputTokens);
+      if (usage.reasoningTokens) m.tokens.inc([provider, model, 'reasoning'], usage.reasoningTokens);
     }
   }
 }

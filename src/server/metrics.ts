@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TallyCounter } from './tally.js';
 
 /**
  * Prometheus metrics. Every label takes values from a bounded set — provider ids and model ids from the
@@ -7,15 +8,15 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'route' | 'model' | 'provider' | 'status'>;
+  readonly requests: TallyCounter<'route' | 'model' | 'provider' | 'status'>;
   readonly requestDuration: Histogram<'route' | 'stream'>;
-  readonly upstreamErrors: Counter<'provider' | 'code'>;
-  readonly unpriced: Counter<'provider' | 'model'>;
-  readonly tokens: Counter<'provider' | 'model' | 'kind'>;
+  readonly upstreamErrors: TallyCounter<'provider' | 'code'>;
+  readonly unpriced: TallyCounter<'provider' | 'model'>;
+  readonly tokens: TallyCounter<'provider' | 'model' | 'kind'>;
 
   constructor(defaultMetrics = true) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_process_' });
-    this.requests = new Counter({
+    this.requests = new TallyCounter({
       name: 'switchboard_requests_total',
       help: 'Requests answered, by route, served model, provider and HTTP status class',
       labelNames: ['route', 'model', 'provider', 'status'],
@@ -28,19 +29,19 @@ export class GatewayMetrics {
       buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: [this.registry],
     });
-    this.upstreamErrors = new Counter({
+    this.upstreamErrors = new TallyCounter({
       name: 'switchboard_upstream_errors_total',
       help: 'Failed upstream attempts, by provider and error code',
       labelNames: ['provider', 'code'],
       registers: [this.registry],
     });
-    this.unpriced = new Counter({
+    this.unpriced = new TallyCounter({
       name: 'switchboard_unpriced_responses_total',
       help: 'Responses whose cost is unknown (no price, or no usage reported): their cost is null, never 0',
       labelNames: ['provider', 'model'],
       registers: [this.registry],
     });
-    this.tokens = new Counter({
+    this.tokens = new TallyCounter({
       name: 'switchboard_tokens_total',
       help: 'Tokens reported by hosts, by kind (input, cached_input, output, reasoning)',
       labelNames: ['provider', 'model', 'kind'],
