@@ -103,9 +103,9 @@ async function uiRoutes(scope: FastifyInstance, root: string): Promise<void> {
       void reply.header('cache-control', path.startsWith(join(root, 'assets') + sep) ? IMMUTABLE : REVALIDATE);
     },
   });
-  // `/ui` → `/ui/`, so that the page's relative URLs resolve under /ui/.
-  scope.route({ method: 'GET', url: '/', prefixTrailingSlash: 'no-slash', handler: async (_req, reply) => reply.redirect('/ui/', 302) });
-  scope.route({ method: 'GET', url: '/', prefixTrailingSlash: 'slash', handler: async (_req, reply) => sendIndex(reply, root) });
+  // `/ui` itself is the page (the contract's address), as is `/ui/`: the build's URLs are absolute (`/ui/assets/…`)
+  // and the app routes by the hash, so no redirect is needed.
+  scope.route({ method: 'GET', url: '/', handler: async (_req, reply) => sendIndex(reply, root) });
   // A missing file with no extension is one of the app's own routes: the app itself decides what to show.
   scope.setNotFoundHandler(async (req, reply) => (isAppRoute(req) ? sendIndex(reply, root) : sendNotFound(reply)));
 }

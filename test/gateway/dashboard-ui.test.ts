@@ -55,10 +55,11 @@ describe('the built dashboard', () => {
     await app.close();
   });
 
-  it('redirects /ui to /ui/, which serves index.html, revalidated every time', async () => {
+  it('serves index.html at /ui and /ui/, revalidated every time', async () => {
     const bare = await app.inject({ method: 'GET', url: '/ui' });
-    expect(bare.statusCode).toBe(302);
-    expect(bare.headers.location).toBe('/ui/');
+    expect(bare.statusCode).toBe(200);
+    expect(bare.body).toBe(INDEX);
+    expect(bare.headers['cache-control']).toBe('no-cache');
     expectSecurityHeaders(bare.headers);
 
     const index = await app.inject({ method: 'GET', url: '/ui/' });
