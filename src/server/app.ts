@@ -94,6 +94,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   registerAdminSovereigntyRoutes(app, ctx);
   registerSessionRoutes(app, ctx);
   registerProvidersRoute(app, ctx);
-  registerUi(app);
+  registerUi(app, { adminDisabled: !ctx.auth.adminKey });
   return app;
 }

@@ -13,6 +13,8 @@ import { GatewayError } from '../canonical/errors.js';
 export interface UiOptions {
   /** The directory holding the built dashboard (`index.html`, `assets/`); default `dist/ui` of the package. */
   root?: string;
+  /** No admin key is configured: the admin API is off, so the dashboard answers 403 with the hint. */
+  adminDisabled?: boolean;
 }
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -33,6 +35,13 @@ const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchboard dashboard not built</title></head>
 <body><h1>The dashboard is not built</h1>
 <p>Run <code>npm run build</code> in the Switchboard checkout, then restart the gateway.</p></body></html>
+`;
+
+const ADMIN_OFF_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Switchboard dashboard is off</title></head>
+<body><h1>The dashboard is off</h1>
+<p>No admin key is configured, so the admin API and this dashboard are off. Set <code>SWITCHBOARD_ADMIN_KEY</code>
+(or the variable <code>admin.apiKeyEnv</code> names) and restart the gateway; then sign in here with that key.</p></body></html>
 `;
 
 /** The directory holding package.json, found from this file (src/server under tests, dist/server when built). */
@@ -76,11 +85,19 @@ function sendError(err: FastifyError | GatewayError, req: FastifyRequest, reply:
   return reply.code(status).type('text/plain; charset=utf-8').send(err instanceof GatewayError ? `${err.message}\n` : `${status === 500 ? 'Internal error' : 'Request refused'}\n`);
 }
 
-async function uiRoutes(scope: FastifyInstance, root: string): Promise<void> {
+async function uiRoutes(scope: FastifyInstance, root: string, adminDisabled: boolean): Promise<void> {
   scope.addHook('onRequest', async (_req, reply) => {
     void reply.headers(SECURITY_HEADERS);
   });
   scope.setErrorHandler(sendError);
+
+  if (adminDisabled) {
+    const off = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(403).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(ADMIN_OFF_PAGE);
+    scope.get('/', off);
+    scope.get('/*', off);
+    scope.setNotFoundHandler(off);
+    return;
+  }
 
   if (!existsSync(join(root, 'index.html'))) {
     const notBuilt = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
@@ -116,5 +133,5 @@ async function uiRoutes(scope: FastifyInstance, root: string): Promise<void> {
  */
 export function registerUi(app: FastifyInstance, options: UiOptions = {}): void {
   const root = resolve(options.root ?? defaultUiRoot());
-  void app.register(async (scope) => uiRoutes(scope, root), { prefix: '/ui' });
+  void app.register(async (scope) => uiRoutes(scope, root, options.adminDisabled ?? false), { prefix: '/ui' });
 }

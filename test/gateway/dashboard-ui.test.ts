@@ -143,6 +143,23 @@ describe('a dashboard that is not built', () => {
   });
 });
 
+describe('a gateway without an admin key', () => {
+  it('answers 403 on every dashboard page with the hint to set one, like the admin API', async () => {
+    const stack = await startStack();
+    try {
+      for (const url of ['/ui', '/ui/', '/ui/keys']) {
+        const res = await fetch(`${stack.url}${url}`);
+        expect(res.status, url).toBe(403);
+        expect(await res.text()).toContain('SWITCHBOARD_ADMIN_KEY');
+        expect(res.headers.get('content-security-policy')).toBe(CSP);
+      }
+      expect((await fetch(`${stack.url}/admin/keys`)).status).toBe(403);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('the gateway', () => {
   it('finds the package root from the module and serves /ui without a credential', async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
