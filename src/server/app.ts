@@ -60,12 +60,17 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   // Only JSON bodies are part of the API; anything else is a 415, not a string to be misread later.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onRequest', async (req, reply) => {
+  // A callback hook, not an async one: it runs on every request and has nothing to wait for.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    if (ctx.draining()) reply.header('connection', 'close');
-    if (ctx.draining() && req.url !== '/health' && req.url !== '/ready') {
-      throw new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
+    if (ctx.draining()) {
+      reply.header('connection', 'close');
+      if (req.url !== '/health' && req.url !== '/ready') {
+        done(new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica'));
+        return;
+      }
     }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError | GatewayError, req, reply) => {
@@ -81,19 +86,22 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     void reply.code(404).send(errorBodyFor(req.url, error));
   });
 
-  // Parses the dashboard's session cookie (read by requireAdmin) before any route runs.
-  void app.register(fastifyCookie);
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, ctx);
   registerModelRoutes(app, ctx);
   registerChatRoutes(app, ctx);
   registerEmbeddingsRoutes(app, ctx);
   registerMessagesRoutes(app, ctx);
-  registerUsageRoutes(app, ctx);
-  registerAdminTenancyRoutes(app, ctx);
-  registerAdminSovereigntyRoutes(app, ctx);
-  registerSessionRoutes(app, ctx);
-  registerProvidersRoute(app, ctx);
+  // The admin API in its own scope with the session-cookie plugin, whose hooks (parse on request, Set-Cookie on
+  // send) then run for admin routes only, not on every model request.
+  void app.register(async (admin) => {
+    await admin.register(fastifyCookie);
+    registerUsageRoutes(admin, ctx);
+    registerAdminTenancyRoutes(admin, ctx);
+    registerAdminSovereigntyRoutes(admin, ctx);
+    registerSessionRoutes(admin, ctx);
+    registerProvidersRoute(admin, ctx);
+  });
   registerUi(app, { adminDisabled: !ctx.auth.adminKey });
   return app;
 }
