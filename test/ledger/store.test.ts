@@ -86,6 +86,18 @@ describe.each(dialects)('ledger store on %s', (name, open, available) => {
         const got = contract(await usage(l, { interval: 'day', groupBy, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, scope));
         expect(got).toEqual(expectedUsage(RECORDS, groupBy, 'day', from, to, scope));
       }
+      // A range that starts and ends inside a day: whole days come from the daily tenant rows, the ends from hourly.
+      const partFrom = START + 5 * 3_600_000;
+      const partTo = START + 12 * 86_400_000 + 7 * 3_600_000;
+      for (const interval of ['day', 'week', 'total', 'hour'] as const) {
+        for (const groupBy of ['model', 'tag', undefined] as const) {
+          const query: Record<string, string> = { interval, from: new Date(partFrom).toISOString(), to: new Date(partTo).toISOString() };
+          if (groupBy) query.groupBy = groupBy;
+          const got = contract(await usage(l, query, scope));
+          expect(got.length, `${interval} ${groupBy}`).toBeGreaterThan(0);
+          expect(got, `${interval} ${groupBy}`).toEqual(expectedUsage(RECORDS, groupBy, interval, partFrom, partTo, scope));
+        }
+      }
     }
     // Within a key, grouping by key or team is its total.
     const own = await usage(l, { interval: 'total', groupBy: 'key', from: new Date(from).toISOString(), to: new Date(to).toISOString() }, { keyId: 'key_3' });
