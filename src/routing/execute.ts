@@ -9,7 +9,8 @@ import {
 } from '../canonical/index.js';
 import type { Dialect } from '../catalog/types.js';
 import type { AdapterCall, ProviderAdapter } from '../providers/types.js';
-import { hostKey, type PlannedAttempt } from './planner.js';
+import { hostKey } from './host-key.js';
+import type { PlannedAttempt } from './planner.js';
 import { backoffMs, RetryBudget } from './retry-budget.js';
 import { resumeStream, type ResumeContext } from './resume.js';
 

@@ -5,6 +5,7 @@ import { blockProblem, blockReason } from '../policy/blocks.js';
 import { policyProblem } from '../policy/rules.js';
 import type { Block, EffectivePolicy } from '../policy/types.js';
 import type { RequestFeatures } from './features.js';
+import { hostKey } from './host-key.js';
 
 /**
  * The routing planner: a pure function from a request's model names, hints and features, the registry, and a
@@ -63,10 +64,6 @@ export interface PlanEnvironment {
   health?: HealthView;
   /** `routing.substitutes`: where a model's traffic goes when blocks switch off every allowed host of it. */
   substitutes?: Readonly<Record<string, readonly string[]>>;
-}
-
-export function hostKey(providerId: string, upstreamModel: string): string {
-  return `${providerId}\u0000${upstreamModel}`;
 }
 
 /** Output tokens assumed when pricing a request whose client set no limit. */

@@ -1,7 +1,8 @@
 import { GatewayError, type ChatRequest, type StreamEvent } from '../canonical/index.js';
 import type { PrefillMode } from '../catalog/types.js';
 import type { AttemptRecord, ExecutionContext, Executor, HealthRecorder } from './execute.js';
-import { hostKey, type PlannedAttempt } from './planner.js';
+import { hostKey } from './host-key.js';
+import type { PlannedAttempt } from './planner.js';
 
 /** Prefill mechanisms a resumption can use (a host marked `none`, or of unknown ability, is never asked). */
 const RESUMABLE: ReadonlySet<PrefillMode> = new Set(['prefix', 'partial', 'continue_final_message', 'trailing_assistant']);

@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/canonical/errors.js';
 import type { HealthRecorder } from '../../src/routing/execute.js';
 import type { HealthView } from '../../src/routing/planner.js';
-import {
-  HEALTH_DEFAULTS,
-  HostHealth,
-  classifyOutcome,
-  failureOutcome,
-  hostKey,
-  providerOfKey,
-  type AttemptOutcome,
-  type HostHealthOptions,
-} from '../../src/routing/health.js';
+import { HEALTH_DEFAULTS, HostHealth, type HostHealthOptions } from '../../src/routing/health.js';
+import { hostKey, providerOfKey } from '../../src/routing/host-key.js';
+import { classifyOutcome, failureOutcome, type AttemptOutcome } from '../../src/routing/outcome.js';
 
 const T0 = 1_700_000_000_000;
 

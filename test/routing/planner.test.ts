@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../../src/catalog/registry.js';
 import { DEFAULT_TIMEOUTS, type HostRoute, type ModelInfo, type ResolvedProvider } from '../../src/catalog/types.js';
 import { requestFeatures } from '../../src/routing/features.js';
-import { hostKey, planRoute, type HealthView } from '../../src/routing/planner.js';
+import { hostKey } from '../../src/routing/host-key.js';
+import { planRoute, type HealthView } from '../../src/routing/planner.js';
 import type { ChatRequest } from '../../src/canonical/index.js';
 
 function provider(id: string, extra: Partial<ResolvedProvider> = {}): ResolvedProvider {

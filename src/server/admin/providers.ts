@@ -7,7 +7,8 @@ import type { RawHostRow } from '../../ledger/store.js';
 import { selectorMatches } from '../../policy/blocks.js';
 import { parseSince } from '../../policy/drill.js';
 import type { Block } from '../../policy/types.js';
-import { HostHealth, hostKey, type BreakerState, type HostSnapshot } from '../../routing/health.js';
+import { HostHealth, type BreakerState, type HostSnapshot } from '../../routing/health.js';
+import { hostKey } from '../../routing/host-key.js';
 import type { GatewayContext } from '../context.js';
 import { requireAdmin } from './auth.js';
 
