@@ -4,8 +4,9 @@ import { inTransaction, mapPgError } from '../store/pg-tx.js';
 import { COLUMN_KIND, RECORD_COLUMNS, recordFromRow, recordValues } from './codec.js';
 import { LAT_COLUMNS, ROLLUP_MEASURES, TTFT_COLUMNS, hostRows, rollupRows, tenantRows } from './rollup.js';
 import {
-  bucketExpression,
+  hostsSql,
   numbered,
+  rawHostRow,
   rawUsageRow,
   usageSql,
   type LedgerStore,
@@ -127,21 +128,8 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   async hosts(q: ResolvedHostQuery): Promise<RawHostRow[]> {
-    const b = bucketExpression(q.interval);
-    const sums = ['attempts', 'errors', ...LAT_COLUMNS, ...TTFT_COLUMNS].map((c) => `SUM(${c}) AS ${c}`).join(', ');
-    const params: unknown[] = [q.fromHour, q.toHour];
-    const where = q.provider === undefined ? '' : ' AND provider = $3';
-    if (q.provider !== undefined) params.push(q.provider);
-    const rows = await this.query(`SELECT ${b} AS b, provider, model, ${sums} FROM ledger_host_rollup WHERE bucket >= $1 AND bucket < $2${where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, params);
-    return rows.map((row) => ({
-      b: n(row.b),
-      provider: String(row.provider),
-      model: String(row.model),
-      attempts: n(row.attempts),
-      errors: n(row.errors),
-      lat: LAT_COLUMNS.map((c) => n(row[c])),
-      ttft: TTFT_COLUMNS.map((c) => n(row[c])),
-    }));
+    const { sql, params } = hostsSql(q);
+    return (await this.query(numbered(sql), params)).map((row) => rawHostRow(row, n));
   }
 
   async list(q: RequestListQuery): Promise<LedgerRecord[]> {

@@ -3,7 +3,8 @@ import { toSafeNumber } from '../store/common.js';
 import { COLUMN_KIND, RECORD_COLUMNS, recordFromRow, recordValues } from './codec.js';
 import { LAT_COLUMNS, ROLLUP_MEASURES, TTFT_COLUMNS, hostRows, rollupRows, tenantRows } from './rollup.js';
 import {
-  bucketExpression,
+  hostsSql,
+  rawHostRow,
   rawUsageRow,
   usageSql,
   type LedgerStore,
@@ -96,26 +97,10 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async hosts(q: ResolvedHostQuery): Promise<RawHostRow[]> {
-    const b = bucketExpression(q.interval);
-    const sums = ['attempts', 'errors', ...LAT_COLUMNS, ...TTFT_COLUMNS].map((c) => `SUM(${c}) AS ${c}`).join(', ');
-    const where = q.provider === undefined ? '' : ' AND provider = ?';
-    const sql = `SELECT ${b} AS b, provider, model, ${sums} FROM ledger_host_rollup WHERE bucket >= ? AND bucket < ?${where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
-    const params: unknown[] = [q.fromHour, q.toHour];
-    if (q.provider !== undefined) params.push(q.provider);
+    const { sql, params } = hostsSql(q);
     return this.stmt(sql)
       .all(...params)
-      .map((r) => {
-        const row = r as Record<string, unknown>;
-        return {
-          b: n(row.b),
-          provider: String(row.provider),
-          model: String(row.model),
-          attempts: n(row.attempts),
-          errors: n(row.errors),
-          lat: LAT_COLUMNS.map((c) => n(row[c])),
-          ttft: TTFT_COLUMNS.map((c) => n(row[c])),
-        };
-      });
+      .map((row) => rawHostRow(row as Record<string, unknown>, n));
   }
 
   async list(q: RequestListQuery): Promise<LedgerRecord[]> {

@@ -1,4 +1,4 @@
-import type { Dimension } from './rollup.js';
+import { LAT_COLUMNS, TTFT_COLUMNS, type Dimension } from './rollup.js';
 import type { Interval, LedgerRecord, RequestListQuery } from './types.js';
 
 /** A usage query after validation: one scope, one dimension, a range of whole hours [fromHour, toHour). */
@@ -163,6 +163,30 @@ export function numbered(sql: string): string {
 export const RAW_USAGE_SELECT = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(priced_requests) AS priced_requests,
   SUM(estimated_requests) AS estimated_requests, SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
   SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost_nano) AS cost_nano, SUM(baseline_nano) AS baseline_nano`;
+
+/** The SQL of a per-host query with `?` placeholders, and its parameters (both dialects). */
+export function hostsSql(q: ResolvedHostQuery): { sql: string; params: unknown[] } {
+  const sums = ['attempts', 'errors', ...LAT_COLUMNS, ...TTFT_COLUMNS].map((c) => `SUM(${c}) AS ${c}`).join(', ');
+  const where = q.provider === undefined ? '' : ' AND provider = ?';
+  const params: unknown[] = [q.fromHour, q.toHour];
+  if (q.provider !== undefined) params.push(q.provider);
+  return {
+    sql: `SELECT ${bucketExpression(q.interval)} AS b, provider, model, ${sums} FROM ledger_host_rollup WHERE bucket >= ? AND bucket < ?${where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    params,
+  };
+}
+
+export function rawHostRow(row: Record<string, unknown>, n: (v: unknown) => number): RawHostRow {
+  return {
+    b: n(row.b),
+    provider: String(row.provider),
+    model: String(row.model),
+    attempts: n(row.attempts),
+    errors: n(row.errors),
+    lat: LAT_COLUMNS.map((c) => n(row[c])),
+    ttft: TTFT_COLUMNS.map((c) => n(row[c])),
+  };
+}
 
 export function rawUsageRow(row: Record<string, unknown>, n: (v: unknown) => number): RawUsageRow {
   return {
