@@ -1,5 +1,6 @@
 import {
   GatewayError,
+  eventBatches,
   isContentEvent,
   type ChatRequest,
   type ChatResponse,
@@ -71,8 +72,8 @@ export interface ChatOutcome extends Served {
 export interface StreamOutcome extends Served {
   /** The events read while peeking, to be sent first. */
   head: StreamEvent[];
-  /** The rest of the stream; continues on another host if the first breaks and resumption is possible. */
-  rest: AsyncIterator<StreamEvent>;
+  /** The rest of the stream, a batch at a time; continues on another host if the first breaks and resumption is possible. */
+  rest: AsyncIterator<StreamEvent[]>;
 }
 
 export type AdapterSet = Readonly<Partial<Record<Dialect, ProviderAdapter>>>;
@@ -367,7 +368,7 @@ export class Executor {
           onEnd: () => this.budget.requestEnded(),
         };
         handedOff = true;
-        return { head: peeked.head, rest: resumeStream(peeked.iterator, resume), attempt, attempts: walk.records };
+        return { head: peeked.head, rest: resumeStream(peeked.iterator, peeked.pending, resume), attempt, attempts: walk.records };
       }
       return this.finish(walk, ctx.signal);
     } finally {
@@ -375,34 +376,40 @@ export class Executor {
     }
   }
 
-  /** Opens a stream and reads it up to its first content; an error before that is the attempt's failure. */
+  /**
+   * Opens a stream and reads it up to its first content; an error before that is the attempt's failure. Events read
+   * in the same batch after the first content are handed back as `pending`, to be forwarded before the rest.
+   */
   async peek(
     request: ChatRequest,
     attempt: PlannedAttempt,
     ctx: ExecutionContext,
-  ): Promise<{ head: StreamEvent[]; iterator: AsyncIterator<StreamEvent> } | { error: GatewayError }> {
-    let iterator: AsyncIterator<StreamEvent>;
+  ): Promise<{ head: StreamEvent[]; pending: StreamEvent[]; iterator: AsyncIterator<StreamEvent[]> } | { error: GatewayError }> {
+    let iterator: AsyncIterator<StreamEvent[]>;
     try {
-      iterator = (await this.adapterFor(attempt).chatStream(request, this.call(attempt, ctx)))[Symbol.asyncIterator]();
+      iterator = eventBatches(await this.adapterFor(attempt).chatStream(request, this.call(attempt, ctx)));
     } catch (err) {
       return { error: asGatewayError(err) };
     }
     const head: StreamEvent[] = [];
     for (;;) {
-      let next: IteratorResult<StreamEvent>;
+      let next: IteratorResult<StreamEvent[]>;
       try {
         next = await iterator.next();
       } catch (err) {
         return { error: asGatewayError(err) };
       }
-      if (next.done) return { head, iterator };
-      const event = next.value;
-      if (event.type === 'error') {
-        await iterator.return?.();
-        return { error: event.error };
+      if (next.done) return { head, pending: [], iterator };
+      const batch = next.value;
+      for (let i = 0; i < batch.length; i++) {
+        const event = batch[i]!;
+        if (event.type === 'error') {
+          await iterator.return?.();
+          return { error: event.error };
+        }
+        head.push(event);
+        if (isContentEvent(event) || event.type === 'finish') return { head, pending: batch.slice(i + 1), iterator };
       }
-      head.push(event);
-      if (isContentEvent(event) || event.type === 'finish') return { head, iterator };
     }
   }
 

@@ -41,8 +41,9 @@ export function continuationRequest(request: ChatRequest, delivered: string): Ch
  * with no host able to continue it, ends with the original error (never with the prefill's refusal, which would hide
  * the real failure). The continuation's reasoning is not forwarded: the client already saw the first host's.
  */
-export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: ResumeContext): AsyncGenerator<StreamEvent> {
+export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending: StreamEvent[], rc: ResumeContext): AsyncGenerator<StreamEvent[]> {
   let current = first;
+  let queued: StreamEvent[] | undefined = pending.length > 0 ? pending : undefined;
   let attempt = rc.served;
   let started = rc.attemptStarted;
   let ttftMs = rc.ttftMs;
@@ -61,41 +62,77 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
   };
   try {
     for (;;) {
-      const next = await current.next();
-      if (next.done) {
-        done = true;
-        rc.health?.record(hostKey(attempt.host.provider.id, attempt.host.upstreamModel), {
-          ok: true,
-          providerId: attempt.host.provider.id,
-          latencyMs: rc.now() - started,
-          ttftMs,
-          outputTokens,
-        });
-        return;
-      }
-      const event = next.value;
-      if (event.type !== 'error') {
-        if (event.type === 'text-delta' && repeatWhitespace) {
-          const text = dropRepeated(event.text);
-          if (!text) continue;
-          delivered += text;
-          yield { ...event, text };
-          continue;
+      let batch: StreamEvent[];
+      if (queued) {
+        batch = queued;
+        queued = undefined;
+      } else {
+        const next = await current.next();
+        if (next.done) {
+          done = true;
+          rc.health?.record(hostKey(attempt.host.provider.id, attempt.host.upstreamModel), {
+            ok: true,
+            providerId: attempt.host.provider.id,
+            latencyMs: rc.now() - started,
+            ttftMs,
+            outputTokens,
+          });
+          return;
         }
-        if (event.type === 'text-delta') delivered += event.text;
-        else if (event.type === 'tool-call-delta') toolCalls = true;
-        else if (event.type === 'usage') outputTokens = event.usage.outputTokens;
-        else if (resumed && (event.type === 'reasoning-delta' || event.type === 'reasoning-detail' || event.type === 'start')) continue;
-        yield event;
-        continue;
+        batch = next.value;
       }
-      const broken = event.error;
+      // The batch goes on as it came unless an event must be dropped or changed: then `kept` is built.
+      let kept: StreamEvent[] | undefined;
+      let broken: GatewayError | undefined;
+      for (let i = 0; i < batch.length; i++) {
+        const event = batch[i]!;
+        switch (event.type) {
+          case 'text-delta':
+            if (repeatWhitespace) {
+              const text = dropRepeated(event.text);
+              if (text !== event.text) {
+                kept ??= batch.slice(0, i);
+                if (text) {
+                  delivered += text;
+                  kept.push({ ...event, text });
+                }
+                continue;
+              }
+            }
+            delivered += event.text;
+            break;
+          case 'tool-call-delta':
+            toolCalls = true;
+            break;
+          case 'usage':
+            outputTokens = event.usage.outputTokens;
+            break;
+          case 'start':
+          case 'reasoning-delta':
+          case 'reasoning-detail':
+            if (resumed) {
+              kept ??= batch.slice(0, i);
+              continue;
+            }
+            break;
+          case 'error':
+            broken = event.error;
+            kept ??= batch.slice(0, i);
+            break;
+        }
+        if (broken) break;
+        kept?.push(event);
+      }
+      const forward = kept ?? batch;
+      if (forward.length > 0) yield forward;
+      if (!broken) continue;
+
       markBroken(rc, attempt, started, broken, delivered.length);
       const eligible = rc.enabled && !toolCalls && broken.retryableUpstream && !rc.ctx.signal.aborted && delivered.length > 0;
       const next2 = eligible ? await continueElsewhere(rc, attempt, delivered) : undefined;
       if (!next2) {
         done = true;
-        yield { type: 'error', error: annotate(broken, rc.enabled, toolCalls) };
+        yield [{ type: 'error', error: annotate(broken, rc.enabled, toolCalls) }];
         return;
       }
       current = next2.iterator;
@@ -106,17 +143,20 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent>, rc: Resum
       // Anthropic-style prefills are sent without trailing whitespace (the API rejects it), so the continuation
       // starts by writing that whitespace again: it was delivered already.
       repeatWhitespace = attempt.host.prefill === 'trailing_assistant' ? delivered.slice(delivered.trimEnd().length) : '';
+      const head: StreamEvent[] = [];
       for (const e of next2.head) {
         if (e.type === 'start' || e.type === 'reasoning-delta' || e.type === 'reasoning-detail') continue;
         if (e.type === 'text-delta') {
           const text = repeatWhitespace ? dropRepeated(e.text) : e.text;
           if (!text) continue;
           delivered += text;
-          yield { ...e, text };
+          head.push(text === e.text ? e : { ...e, text });
           continue;
         }
-        yield e;
+        head.push(e);
       }
+      if (head.length > 0) yield head;
+      queued = next2.pending.length > 0 ? next2.pending : undefined;
     }
   } finally {
     if (!done) {
@@ -156,7 +196,7 @@ async function continueElsewhere(
   rc: ResumeContext,
   broken: PlannedAttempt,
   delivered: string,
-): Promise<{ iterator: AsyncIterator<StreamEvent>; head: StreamEvent[]; attempt: PlannedAttempt; started: number; ttftMs: number } | undefined> {
+): Promise<{ iterator: AsyncIterator<StreamEvent[]>; head: StreamEvent[]; pending: StreamEvent[]; attempt: PlannedAttempt; started: number; ttftMs: number } | undefined> {
   const brokenKey = hostKey(broken.host.provider.id, broken.host.upstreamModel);
   const request = continuationRequest(rc.request, delivered);
   for (const candidate of rc.plan) {

@@ -140,34 +140,40 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
 
   let usage: Usage | undefined;
   let failure: GatewayError | undefined;
-  // Synchronous unless the socket pushes back: an await per event would cost a promise per event.
-  const handle = (event: StreamEvent): boolean | Promise<boolean> => {
-    if (event.type === 'usage') {
-      usage = mergeUsage(usage, event.usage);
-      return true;
-    }
-    if (event.type === 'error') {
-      failure = event.error;
-      return false;
-    }
-    let frames: string;
-    try {
-      frames = encoder.encode(event);
-    } catch (err) {
-      // An event the client's dialect cannot express: end the stream with an error rather than lose it.
-      failure = asGatewayError(err);
-      return false;
+  /**
+   * Encodes a batch of events into one write. Synchronous unless the socket pushes back: an await per event (or per
+   * batch) would cost a promise each. False once the stream failed.
+   */
+  const handle = (events: StreamEvent[]): boolean | Promise<boolean> => {
+    let frames = '';
+    let ok = true;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      if (event.type === 'usage') {
+        usage = mergeUsage(usage, event.usage);
+        continue;
+      }
+      if (event.type === 'error') {
+        failure = event.error;
+        ok = false;
+        break;
+      }
+      try {
+        frames += encoder.encode(event);
+      } catch (err) {
+        // An event the client's dialect cannot express: end the stream with an error rather than lose it.
+        failure = asGatewayError(err);
+        ok = false;
+        break;
+      }
     }
     const pending = writer.write(frames);
+    if (!ok) return false;
     return pending ? pending.then(() => true) : true;
   };
 
-  let ok = true;
-  for (const event of outcome.head) {
-    const handled = handle(event);
-    ok = typeof handled === 'boolean' ? handled : await handled;
-    if (!ok) break;
-  }
+  const first = handle(outcome.head);
+  let ok = typeof first === 'boolean' ? first : await first;
   try {
     while (ok && !writer.closed) {
       const next = await outcome.rest.next();

@@ -6,6 +6,7 @@ import {
   type ChatResponse,
   type EmbeddingsRequest,
   type EmbeddingsResponse,
+  batchedEventStream,
   type StreamEvent,
 } from '../../canonical/index.js';
 import type { ResolvedProvider } from '../../catalog/types.js';
@@ -74,52 +75,62 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const body = encodeChatRequest({ ...request, stream: true }, upstreamModel, this.quirks(provider), call.warn, call.route.prefill);
     const control = new AttemptControl(call.signal, provider.timeouts.totalMs, provider.timeouts.firstTokenMs);
     const response = await this.send(provider, '/chat/completions', body, call, control, true);
-    return this.events(provider, response, control);
+    return batchedEventStream(this.batches(provider, response, control));
   }
 
-  private async *events(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent> {
+  /**
+   * The host's events, one batch per network read. The body is read to its end even after [DONE] or a complete
+   * usage chunk: leaving a response unread would cost the pooled keep-alive connection. A host that then dawdles is
+   * cut off by the tail timer.
+   */
+  private async *batches(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent[]> {
     const decoder = new ChunkDecoder(provider.id, this.quirks(provider));
-    const out: StreamEvent[] = [];
     let sawDone = false;
     let tail: 'none' | 'finish' | 'complete' = 'none';
+    let out: StreamEvent[] = [];
     try {
-      // The body is read to its end even after [DONE] or a complete usage chunk: leaving a response unread
-      // would cost the pooled keep-alive connection. A host that then dawdles is cut off by the tail timer.
-      for await (const batch of readSseBatches(response.body)) for (const message of batch) {
-        if (sawDone) continue;
-        const data = message.data;
-        if (data === '[DONE]') {
-          sawDone = true;
-          control.after(FINISH_TAIL_MS / 8, 'tail');
-          continue;
+      for await (const batch of readSseBatches(response.body)) {
+        for (const message of batch) {
+          if (sawDone) break;
+          const data = message.data;
+          if (data === '[DONE]') {
+            sawDone = true;
+            control.after(FINISH_TAIL_MS / 8, 'tail');
+            break;
+          }
+          if (data.length === 0) continue;
+          const before = out.length;
+          if (!decoder.decodeData(data, out)) {
+            out.push({ type: 'error', error: new GatewayError('upstream_malformed', `provider ${provider.id} sent a malformed stream chunk`, { provider: provider.id }) });
+            yield out;
+            return;
+          }
+          for (let i = before; i < out.length; i++) {
+            const event = out[i]!;
+            if (event.type === 'error') {
+              out.length = i + 1;
+              yield out;
+              return;
+            }
+            if (isContentEvent(event)) control.firstTokenArrived();
+          }
+          if (decoder.complete && tail !== 'complete') {
+            tail = 'complete';
+            control.after(FINISH_TAIL_MS / 8, 'tail');
+          } else if (decoder.sawFinish && tail === 'none') {
+            tail = 'finish';
+            control.after(FINISH_TAIL_MS, 'tail');
+          }
         }
-        if (data.length === 0) continue;
-        let chunk: unknown;
-        try {
-          chunk = JSON.parse(data);
-        } catch {
-          yield { type: 'error', error: new GatewayError('upstream_malformed', `provider ${provider.id} sent a malformed stream chunk`, { provider: provider.id }) };
-          return;
-        }
-        decoder.decode(chunk, out);
-        for (let i = 0; i < out.length; i++) {
-          const event = out[i]!;
-          if (isContentEvent(event)) control.firstTokenArrived();
-          yield event;
-          if (event.type === 'error') return;
-        }
-        out.length = 0;
-        if (decoder.complete && tail !== 'complete') {
-          tail = 'complete';
-          control.after(FINISH_TAIL_MS / 8, 'tail');
-        } else if (decoder.sawFinish && tail === 'none') {
-          tail = 'finish';
-          control.after(FINISH_TAIL_MS, 'tail');
+        if (out.length > 0) {
+          yield out;
+          out = [];
         }
       }
     } catch (err) {
       if (control.reason !== 'tail') {
-        yield { type: 'error', error: transportError(provider.id, err, control.transportReason, provider.timeouts) };
+        out.push({ type: 'error', error: transportError(provider.id, err, control.transportReason, provider.timeouts) });
+        yield out;
         return;
       }
     } finally {
@@ -128,11 +139,12 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       control.dispose();
     }
     if (!decoder.sawFinish) {
-      yield {
+      out.push({
         type: 'error',
         error: new GatewayError('stream_interrupted', `provider ${provider.id} ended the stream before it finished`, { provider: provider.id }),
-      };
+      });
     }
+    if (out.length > 0) yield out;
   }
 
   async embeddings(request: EmbeddingsRequest, call: AdapterCall): Promise<EmbeddingsResponse> {

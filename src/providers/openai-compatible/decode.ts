@@ -8,6 +8,7 @@ import {
   type Usage,
 } from '../../canonical/index.js';
 import type { OpenAICompatibleQuirks } from './quirks.js';
+import { TextChunkTemplate } from './text-chunk-template.js';
 import { splitThinkTags, ThinkTagSplitter } from './think-tags.js';
 
 type Json = Record<string, unknown>;
@@ -151,6 +152,26 @@ export function decodeChatResponse(body: unknown, providerId: string, quirks?: O
   };
 }
 
+/** Top-level members the chunk decoder reads; anything else in a chunk is ignored. */
+const READ_MEMBERS = new Set(['choices', 'usage', 'error', 'base_resp']);
+
+/** A chunk whose only content is one choice's `delta.content` (no other choice, no usage, no error). */
+function isPlainTextChunk(root: Json): boolean {
+  const choices = root.choices as unknown[];
+  if (choices.length !== 1 || (root.usage !== undefined && root.usage !== null) || root.error !== undefined || root.base_resp !== undefined) return false;
+  const choice = choices[0] as Json;
+  return choice.finish_reason === null || choice.finish_reason === undefined;
+}
+
+/** The chunk's last top-level member, when its value is a string and the decoder does not read it. */
+function lastStringMember(root: Json): { key: string; value: string } | undefined {
+  let key: string | undefined;
+  for (const k in root) key = k;
+  if (key === undefined || READ_MEMBERS.has(key)) return undefined;
+  const value = root[key];
+  return typeof value === 'string' ? { key, value } : undefined;
+}
+
 /** Turns OpenAI-style stream chunks into canonical events, keeping what it needs to know across chunks. */
 export class ChunkDecoder {
   private started = false;
@@ -161,12 +182,41 @@ export class ChunkDecoder {
   private readonly toolIds = new Map<number, string>();
   private readonly toolIndex = new Map<number, number>();
   private nextToolIndex = 0;
+  /** Plain text chunks read without a full parse; not where text needs splitting (think tags). */
+  private readonly template: TextChunkTemplate | undefined;
 
   constructor(
     private readonly providerId: string,
     private readonly quirks?: OpenAICompatibleQuirks,
   ) {
     this.thinkTags = quirks?.thinkTags ? new ThinkTagSplitter() : undefined;
+    this.template = this.thinkTags ? undefined : new TextChunkTemplate();
+  }
+
+  /** Decodes one SSE data payload; false when it is not JSON. */
+  decodeData(data: string, out: StreamEvent[]): boolean {
+    const template = this.template;
+    if (template && this.started) {
+      const text = template.match(data);
+      if (text !== undefined) {
+        if (text.length > 0) out.push({ type: 'text-delta', text });
+        return true;
+      }
+    }
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return false;
+    }
+    const before = out.length;
+    const wasStarted = this.started;
+    this.decode(chunk, out);
+    if (template && wasStarted && out.length === before + 1) {
+      const event = out[before]!;
+      if (event.type === 'text-delta' && event.logprobs === undefined && isPlainTextChunk(chunk as Json)) template.learn(data, event.text, lastStringMember(chunk as Json));
+    }
+    return true;
   }
 
   decode(chunk: unknown, out: StreamEvent[]): void {
