@@ -108,13 +108,22 @@ function text(value: string | undefined): string | null {
   return value === undefined || value === null ? null : clean(value);
 }
 
-/** One record as column values in `RECORD_COLUMNS` order. */
-export function recordValues(r: LedgerRecord): (string | number | boolean | null)[] {
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The record's time as `toISOString()` writes it (the form range queries compare as text). */
+function canonicalTime(r: LedgerRecord): string {
+  // The gateway's own records are in that form already; parsing and printing each again cost more than the check.
+  if (ISO_UTC_MS.test(r.at) && !Number.isNaN(Date.parse(r.at))) return r.at;
   const at = new Date(Date.parse(r.at));
   if (Number.isNaN(at.getTime())) throw new RangeError(`ledger record ${r.id} has no valid time`);
+  return at.toISOString();
+}
+
+/** One record as column values in `RECORD_COLUMNS` order. */
+export function recordValues(r: LedgerRecord): (string | number | boolean | null)[] {
   return [
     clean(r.id),
-    at.toISOString(),
+    canonicalTime(r),
     hourOf(r.at),
     r.route,
     r.stream,

@@ -34,12 +34,21 @@ export interface RequestOutcome {
 /** The usage tap: called once per request, after the response ended, off the response's critical path. */
 export class Accounting {
   readonly decisions = new DecisionLog();
+  /**
+   * The one-line-per-request log. Its objects are built here from named scalar fields (ids, counts, codes), never
+   * from headers, bodies or config, so pino's path redaction — which cost more than the rest of writing the line —
+   * has nothing to find in them and is switched off for this logger only. Every other log keeps it.
+   */
+  private readonly accessLog: Logger | undefined;
 
   /** `ledger`: the durable usage ledger (docs/ledger.md); without it only logs, metrics and the in-memory log. */
   constructor(
     readonly metrics: GatewayMetrics,
     readonly ledger?: Ledger,
-  ) {}
+    logger?: Logger,
+  ) {
+    this.accessLog = logger?.child({}, { redact: { paths: [] } });
+  }
 
   /** Where a model response reports what it sends, for the ledger (aborted streams, stored completions). */
   tapFor(req: FastifyRequest): ResponseTap | undefined {
@@ -52,24 +61,38 @@ export class Accounting {
   }
 
   private decision(req: FastifyRequest, outcome: RequestOutcome): DecisionRecord {
+    // Built field by field (no spreads of conditional objects, no array copies): this runs for every request.
+    const attempts = outcome.attempts;
+    let resumed = false;
+    let brokenAfterContent = false;
+    let servedAttempt: AttemptRecord | undefined;
+    for (let i = attempts.length - 1; i >= 0; i--) {
+      const a = attempts[i]!;
+      if (a.outcome === 'ok') {
+        servedAttempt ??= a;
+        if (a.phase === 'resume') resumed = true;
+      }
+      if (a.deliveredChars !== undefined) brokenAfterContent = true;
+    }
     const ok = outcome.status < 400;
-    const resumed = outcome.attempts.some((a) => a.phase === 'resume' && a.outcome === 'ok');
-    const brokenAfterContent = outcome.attempts.some((a) => a.deliveredChars !== undefined);
-    const servedAttempt = [...outcome.attempts].reverse().find((a) => a.outcome === 'ok');
-    return {
+    const summary = outcome.plan ? planSummary(outcome.plan) : undefined;
+    const record: DecisionRecord = {
       requestId: req.id,
       at: new Date().toISOString(),
       route: outcome.route,
       stream: outcome.stream,
       requestedModel: (req.body as { model?: string } | undefined)?.model ?? outcome.model,
-      ...(outcome.plan ? planSummary(outcome.plan) : { candidates: 0, exclusions: [], plan: [] }),
-      attempts: outcome.attempts,
-      ...(servedAttempt ? { served: { provider: servedAttempt.provider, model: servedAttempt.model } } : {}),
+      candidates: summary?.candidates ?? 0,
+      exclusions: summary?.exclusions ?? [],
+      plan: summary?.plan ?? [],
+      attempts,
       outcome: outcome.status === 499 ? 'aborted' : ok ? (resumed ? 'resumed' : 'ok') : brokenAfterContent ? 'broken' : 'error',
       status: outcome.status,
-      ...(outcome.error ? { errorCode: outcome.error.code } : {}),
-      ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
     };
+    if (servedAttempt) record.served = { provider: servedAttempt.provider, model: servedAttempt.model };
+    if (outcome.error) record.errorCode = outcome.error.code;
+    if (outcome.warnings && outcome.warnings.length > 0) record.warnings = outcome.warnings;
+    return record;
   }
 
   /**
@@ -105,8 +128,10 @@ export class Accounting {
   private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const { usage, cost } = outcome;
     // The log object is only built when it will be written.
-    if ((req.log as Logger).isLevelEnabled('info')) req.log.info(
+    const log = this.accessLog ?? (req.log as Logger);
+    if (log.isLevelEnabled('info')) log.info(
       {
+        requestId: req.id,
         route: outcome.route,
         model: outcome.model,
         provider: outcome.provider,

@@ -165,7 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     logger,
     redactor,
-    accounting: new Accounting(metrics, ledger),
+    accounting: new Accounting(metrics, ledger, logger),
     draining: () => draining,
   });
   await app.listen({ host, port });

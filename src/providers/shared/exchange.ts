@@ -29,7 +29,7 @@ export async function sendJson(http: UpstreamHttp, provider: ResolvedProvider, r
       ...(req.basePath ? { basePath: req.basePath } : {}),
       headers: req.headers,
       body: JSON.stringify(req.body),
-      signal: control.controller.signal,
+      signal: control.signal,
       // Without streaming the whole answer precedes the headers, so only the total deadline applies.
       headersTimeoutMs: req.stream ? t.firstTokenMs : t.totalMs,
       bodyTimeoutMs: t.idleMs,

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../../catalog/types.js';
 
@@ -7,7 +8,8 @@ export interface UpstreamRequest {
   method?: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignal;
+  /** An AbortSignal, or an EventEmitter with `aborted` that emits 'abort' (undici takes either). */
+  signal: AbortSignal | EventEmitter;
   /** Time allowed until the response headers arrive. */
   headersTimeoutMs: number;
   /** Time allowed between two chunks of the body. */
