@@ -47,7 +47,12 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
   let attempt = rc.served;
   let started = rc.attemptStarted;
   let ttftMs = rc.ttftMs;
-  let delivered = rc.initialText ?? '';
+  // The delivered text is kept only when some other host of the plan could continue it: held for the whole stream,
+  // its pieces (slices of the network reads) kept every read alive through each garbage collection.
+  const servedKey = hostKey(rc.served.host.provider.id, rc.served.host.upstreamModel);
+  const keepText = rc.enabled && rc.plan.some((c) => c.host.prefill !== undefined && RESUMABLE.has(c.host.prefill) && hostKey(c.host.provider.id, c.host.upstreamModel) !== servedKey);
+  let delivered = keepText ? (rc.initialText ?? '') : '';
+  let deliveredChars = rc.initialText?.length ?? 0;
   let toolCalls = false;
   let resumed = false;
   let outputTokens: number | undefined;
@@ -94,12 +99,14 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
                 kept ??= batch.slice(0, i);
                 if (text) {
                   delivered += text;
+                  deliveredChars += text.length;
                   kept.push({ ...event, text });
                 }
                 continue;
               }
             }
-            delivered += event.text;
+            if (keepText) delivered += event.text;
+            deliveredChars += event.text.length;
             break;
           case 'tool-call-delta':
             toolCalls = true;
@@ -127,8 +134,8 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
       if (forward.length > 0) yield forward;
       if (!broken) continue;
 
-      markBroken(rc, attempt, started, broken, delivered.length);
-      const eligible = rc.enabled && !toolCalls && broken.retryableUpstream && !rc.ctx.signal.aborted && delivered.length > 0;
+      markBroken(rc, attempt, started, broken, deliveredChars);
+      const eligible = keepText && !toolCalls && broken.retryableUpstream && !rc.ctx.signal.aborted && deliveredChars > 0;
       const next2 = eligible ? await continueElsewhere(rc, attempt, delivered) : undefined;
       if (!next2) {
         done = true;
@@ -150,6 +157,7 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
           const text = repeatWhitespace ? dropRepeated(e.text) : e.text;
           if (!text) continue;
           delivered += text;
+          deliveredChars += text.length;
           head.push(text === e.text ? e : { ...e, text });
           continue;
         }
