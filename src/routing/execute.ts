@@ -11,6 +11,7 @@ import {
 import type { Dialect } from '../catalog/types.js';
 import type { AdapterCall, ProviderAdapter } from '../providers/types.js';
 import { hostKey } from './host-key.js';
+import type { AttemptOutcome } from './outcome.js';
 import type { PlannedAttempt } from './planner.js';
 import { backoffMs, RetryBudget } from './retry-budget.js';
 import { resumeStream, type ResumeContext } from './resume.js';
@@ -37,20 +38,7 @@ export interface HealthRecorder {
   /** A slot for an attempt; `force` for a host that is the plan's last resort. Pair with record() or release(). */
   acquire(key: string, options?: { force?: boolean }): boolean;
   release(key: string): void;
-  record(
-    key: string,
-    outcome: {
-      ok: boolean;
-      providerId: string;
-      errorCode?: string;
-      upstreamStatus?: number;
-      clientAborted?: boolean;
-      latencyMs?: number;
-      ttftMs?: number;
-      outputTokens?: number;
-      retryAfterSeconds?: number;
-    },
-  ): unknown;
+  record(key: string, outcome: AttemptOutcome): unknown;
 }
 
 export interface ExecutionContext {

@@ -50,7 +50,7 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
   // The delivered text is kept only when some other host of the plan could continue it: held for the whole stream,
   // its pieces (slices of the network reads) kept every read alive through each garbage collection.
   const servedKey = hostKey(rc.served.host.provider.id, rc.served.host.upstreamModel);
-  const keepText = rc.enabled && rc.plan.some((c) => c.host.prefill !== undefined && RESUMABLE.has(c.host.prefill) && hostKey(c.host.provider.id, c.host.upstreamModel) !== servedKey);
+  const keepText = rc.enabled && rc.plan.some((c) => canContinue(c, servedKey));
   let delivered = keepText ? (rc.initialText ?? '') : '';
   let deliveredChars = rc.initialText?.length ?? 0;
   let toolCalls = false;
@@ -150,21 +150,9 @@ export async function* resumeStream(first: AsyncIterator<StreamEvent[]>, pending
       // Anthropic-style prefills are sent without trailing whitespace (the API rejects it), so the continuation
       // starts by writing that whitespace again: it was delivered already.
       repeatWhitespace = attempt.host.prefill === 'trailing_assistant' ? delivered.slice(delivered.trimEnd().length) : '';
-      const head: StreamEvent[] = [];
-      for (const e of next2.head) {
-        if (e.type === 'start' || e.type === 'reasoning-delta' || e.type === 'reasoning-detail') continue;
-        if (e.type === 'text-delta') {
-          const text = repeatWhitespace ? dropRepeated(e.text) : e.text;
-          if (!text) continue;
-          delivered += text;
-          deliveredChars += text.length;
-          head.push(text === e.text ? e : { ...e, text });
-          continue;
-        }
-        head.push(e);
-      }
-      if (head.length > 0) yield head;
-      queued = next2.pending.length > 0 ? next2.pending : undefined;
+      // The continuation's head goes through the same filter as every later batch (its start and reasoning are
+      // dropped, repeated whitespace trimmed, its text counted).
+      queued = next2.head.concat(next2.pending);
     }
   } finally {
     if (!done) {
@@ -200,6 +188,12 @@ function markBroken(rc: ResumeContext, attempt: PlannedAttempt, started: number,
   else rc.health?.record(key, { ok: false, providerId: attempt.host.provider.id, errorCode: error.code, upstreamStatus: error.upstreamStatus, latencyMs: rc.now() - started });
 }
 
+/** Whether `candidate` could continue a stream that broke on the host `brokenKey`: another host that takes a prefill. */
+function canContinue(candidate: PlannedAttempt, brokenKey: string): boolean {
+  const prefill = candidate.host.prefill;
+  return prefill !== undefined && RESUMABLE.has(prefill) && hostKey(candidate.host.provider.id, candidate.host.upstreamModel) !== brokenKey;
+}
+
 async function continueElsewhere(
   rc: ResumeContext,
   broken: PlannedAttempt,
@@ -208,8 +202,8 @@ async function continueElsewhere(
   const brokenKey = hostKey(broken.host.provider.id, broken.host.upstreamModel);
   const request = continuationRequest(rc.request, delivered);
   for (const candidate of rc.plan) {
+    if (!canContinue(candidate, brokenKey)) continue;
     const key = hostKey(candidate.host.provider.id, candidate.host.upstreamModel);
-    if (key === brokenKey || !candidate.host.prefill || !RESUMABLE.has(candidate.host.prefill)) continue;
     if (rc.ctx.signal.aborted) return undefined;
     if (rc.health && !rc.health.acquire(key)) continue;
     const started = rc.now();

@@ -155,14 +155,6 @@ export function decodeChatResponse(body: unknown, providerId: string, quirks?: O
 /** Top-level members the chunk decoder reads; anything else in a chunk is ignored. */
 const READ_MEMBERS = new Set(['choices', 'usage', 'error', 'base_resp']);
 
-/** A chunk whose only content is one choice's `delta.content` (no other choice, no usage, no error). */
-function isPlainTextChunk(root: Json): boolean {
-  const choices = root.choices as unknown[];
-  if (choices.length !== 1 || (root.usage !== undefined && root.usage !== null) || root.error !== undefined || root.base_resp !== undefined) return false;
-  const choice = choices[0] as Json;
-  return choice.finish_reason === null || choice.finish_reason === undefined;
-}
-
 /** The chunk's last top-level member, when its value is a string and the decoder does not read it. */
 function lastStringMember(root: Json): { key: string; value: string } | undefined {
   let key: string | undefined;
@@ -212,9 +204,10 @@ export class ChunkDecoder {
     const before = out.length;
     const wasStarted = this.started;
     this.decode(chunk, out);
+    // A chunk that gave text and nothing else is a template: whatever else its bytes hold gives nothing either.
     if (template && wasStarted && out.length === before + 1) {
       const event = out[before]!;
-      if (event.type === 'text-delta' && event.logprobs === undefined && isPlainTextChunk(chunk as Json)) template.learn(data, event.text, lastStringMember(chunk as Json));
+      if (event.type === 'text-delta' && event.logprobs === undefined) template.learn(data, event.text, lastStringMember(chunk as Json));
     }
     return true;
   }
