@@ -1,10 +1,20 @@
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../canonical/index.js';
 import type { HostRoute } from '../catalog/types.js';
 
+/**
+ * What the gateway needs of a cancellation signal. An AbortSignal is one; the gateway passes a lighter one per request
+ * (src/server/client-signal.ts), because an AbortController and its EventTarget cost a visible share of a request.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface AdapterCall {
   route: HostRoute;
   /** Aborted when the client goes away or the gateway gives up on this attempt. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   requestId: string;
   /**
    * Reports a request parameter this host does not support and that was dropped or changed; the client sees it

@@ -9,7 +9,7 @@ import {
   type StreamEvent,
 } from '../canonical/index.js';
 import type { Dialect } from '../catalog/types.js';
-import type { AdapterCall, ProviderAdapter } from '../providers/types.js';
+import type { AdapterCall, CancelSignal, ProviderAdapter } from '../providers/types.js';
 import { hostKey } from './host-key.js';
 import type { AttemptOutcome } from './outcome.js';
 import type { PlannedAttempt } from './planner.js';
@@ -43,7 +43,7 @@ export interface HealthRecorder {
 
 export interface ExecutionContext {
   requestId: string;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Collects the warnings of the attempts (x-switchboard-warnings). */
   warnings?: string[];
 }
@@ -76,7 +76,7 @@ export interface ExecutorOptions {
   resumeStreams?: boolean;
   budget?: RetryBudget;
   random?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   now?: () => number;
 }
 
@@ -102,7 +102,7 @@ export function asGatewayError(err: unknown): GatewayError {
   return new GatewayError('internal_error', 'the gateway failed to handle the upstream exchange', { cause: err });
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+function defaultSleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -150,7 +150,7 @@ export class Executor {
   private readonly retryRounds: number;
   private readonly deadlineMs: number;
   private readonly random: () => number;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly sleep: (ms: number, signal: CancelSignal) => Promise<void>;
   private readonly now: () => number;
 
   constructor(
@@ -247,7 +247,7 @@ export class Executor {
   }
 
   /** Records a failed attempt and decides what the rest of the walk may still try. */
-  private failed(walk: Walk, attempt: PlannedAttempt, phase: AttemptRecord['phase'], started: number, error: GatewayError, signal: AbortSignal): void {
+  private failed(walk: Walk, attempt: PlannedAttempt, phase: AttemptRecord['phase'], started: number, error: GatewayError, signal: CancelSignal): void {
     walk.last = error;
     walk.records.push({
       provider: attempt.host.provider.id,
@@ -288,7 +288,7 @@ export class Executor {
     }
   }
 
-  private finish(walk: Walk, signal: AbortSignal): never {
+  private finish(walk: Walk, signal: CancelSignal): never {
     if (signal.aborted) throw new AttemptsExhausted(new GatewayError('stream_interrupted', 'the client closed the connection', { retryableUpstream: false }), walk.records);
     if (!walk.last && this.now() >= walk.deadline) throw new AttemptsExhausted(new GatewayError('upstream_timeout', 'the request deadline passed before any host answered'), walk.records);
     throw new AttemptsExhausted(walk.last ?? new GatewayError('upstream_unavailable', 'no host could serve the request'), walk.records);

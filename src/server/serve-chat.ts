@@ -9,6 +9,7 @@ import type { ChatSurface } from '../surfaces/surface.js';
 import type { GatewayContext } from './context.js';
 import type { Admission } from '../tenancy/service.js';
 import { errorHeaders } from './errors.js';
+import { ClientSignal } from './client-signal.js';
 import { SseWriter } from './sse.js';
 
 export function costReport(usage: Usage, host: HostRoute): CostReport {
@@ -27,13 +28,9 @@ export function routeHeader(attempt: PlannedAttempt, attempts: AttemptRecord[]):
   return `provider=${attempt.host.provider.id}; model=${attempt.model.id}; attempts=${attempts.length}`;
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
+/** A signal that fires when the client goes away before the response is complete. */
+export function clientGone(reply: FastifyReply): ClientSignal {
+  return new ClientSignal(reply.raw);
 }
 
 /** Accounts for a request no host answered, and returns the error to send. */
@@ -106,7 +103,7 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
   return body;
 }
 
-async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall, signal: AbortSignal): Promise<void> {
+async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall, signal: ClientSignal): Promise<void> {
   const { request, plan, surface, startedAt, warnings } = call;
   reply.hijack();
   const writer = new SseWriter(reply.raw, { 'x-request-id': req.id }, ctx.accounting.tapFor(req));

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from '../types.js';
 import type { AbortReason } from './errors.js';
 
 /** After a finish reason, how long to wait for a trailing usage chunk or end marker before finalising anyway. */
@@ -28,7 +29,7 @@ export class AttemptControl {
   private firstToken: NodeJS.Timeout | undefined;
   private readonly onClientAbort = () => this.abort('client');
 
-  constructor(private readonly clientSignal: AbortSignal, totalMs: number, firstTokenMs: number | undefined) {
+  constructor(private readonly clientSignal: CancelSignal, totalMs: number, firstTokenMs: number | undefined) {
     if (clientSignal.aborted) this.abort('client');
     else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
     this.timers.push(setTimeout(() => this.abort('total'), totalMs));

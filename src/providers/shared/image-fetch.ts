@@ -2,6 +2,16 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import type { ChatRequest, ContentPart } from '../../canonical/index.js';
+import type { CancelSignal } from '../types.js';
+
+/** A real AbortSignal for one that may not be (the gateway's per-request signal is a lighter object). */
+function abortSignalOf(signal: CancelSignal): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort();
+  else signal.addEventListener('abort', () => controller.abort(), { once: true });
+  return controller.signal;
+}
 
 /**
  * Fetches image URLs for hosts that need bytes, the one place the gateway ever requests a URL a client chose. That
@@ -70,7 +80,7 @@ export class ImageFetcher {
   }
 
   /** The image as a `data:` URL. */
-  async fetchAsDataUrl(url: string, signal?: AbortSignal): Promise<string> {
+  async fetchAsDataUrl(url: string, signal?: CancelSignal): Promise<string> {
     if (!this.allows(url)) throw new ImageFetchError('the image URL is not on the fetch allow-list');
     const parsed = new URL(url);
     const host = parsed.hostname.replace(/^\[|\]$/g, '');
@@ -91,7 +101,7 @@ export class ImageFetcher {
       const response = await request(url, {
         dispatcher: agent,
         method: 'GET',
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: signal ? AbortSignal.any([abortSignalOf(signal), timeout]) : timeout,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
@@ -127,7 +137,7 @@ export class ImageFetcher {
    * A copy of the request with every allowed http(s) image URL replaced by its bytes; other URLs are left as they
    * are and reported through `warn`.
    */
-  async inlineImages(request: ChatRequest, warn: (message: string) => void, signal?: AbortSignal): Promise<ChatRequest> {
+  async inlineImages(request: ChatRequest, warn: (message: string) => void, signal?: CancelSignal): Promise<ChatRequest> {
     let changed = false;
     const messages = await Promise.all(
       request.messages.map(async (message) => {
