@@ -118,16 +118,17 @@ export class Ledger {
     return tap;
   }
 
-  private attribution(req: FastifyRequest): Promise<Attribution> {
+  /** Who a request belongs to; synchronous when no lookup is needed (open access, the admin key, a cached key). */
+  private attribution(req: FastifyRequest): Attribution | Promise<Attribution> {
     const { options } = this;
-    if (options.openModelAccess || !options.lookupKey) return Promise.resolve({});
+    if (options.openModelAccess || !options.lookupKey) return {};
     const secret = presentedKey(req.headers);
-    if (!secret) return Promise.resolve({ unknown: true });
-    if (options.adminKey && safeEqual(secret, options.adminKey)) return Promise.resolve({});
+    if (!secret) return { unknown: true };
+    if (options.adminKey && safeEqual(secret, options.adminKey)) return {};
     const hash = secretHash(secret);
     const now = this.now();
     const cached = this.keyCache.get(hash);
-    if (cached && cached.until > now) return Promise.resolve(cached.value ?? { unknown: true });
+    if (cached && cached.until > now) return cached.value ?? { unknown: true };
     return options.lookupKey(hash).then(
       (found) => {
         const value: Attribution | undefined = found && {
@@ -218,8 +219,20 @@ export class Ledger {
     const tap = this.taps.get(req);
     // Looked up when the record is built (never for a 401, which is not recorded), cached for KEY_CACHE_MS.
     const who = this.attribution(req);
-    const done = (async () => {
-      const [attribution] = await Promise.all([who, tap?.whenEnded()]);
+    // The usual case — attribution known, response over — is built at once, without a promise per request.
+    if (!(who instanceof Promise) && (!tap || tap.ended)) {
+      this.complete(req, finished, who, tap, blocked);
+      return;
+    }
+    const done = Promise.all([who, tap?.whenEnded()])
+      .then(([attribution]) => this.complete(req, finished, attribution, tap, blocked))
+      .catch((err: unknown) => this.buildFailed(finished, err))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  private complete(req: FastifyRequest, finished: FinishedRequest, attribution: Attribution, tap: ResponseTap | undefined, blocked?: string[]): void {
+    try {
       // A refusal of a request that named no existing key (a 429 of the brute-force guard, say) is nobody's usage.
       if (blocked && attribution.unknown) return;
       const record = buildRecord(this.context, finished, attribution, tap ? () => tap.delivered() : undefined);
@@ -227,12 +240,13 @@ export class Ledger {
       if (record.ttftMs !== undefined) this.metrics?.ttft.observe({ route: record.route }, record.ttftMs / 1000);
       this.writer.enqueue(record);
       this.tracer?.record(record, req.headers.traceparent);
-    })()
-      .catch((err: unknown) => {
-        this.options.logger?.error({ err: (err as Error).message, requestId: finished.id }, 'ledger: could not build the record of a request');
-      })
-      .finally(() => this.pending.delete(done));
-    this.pending.add(done);
+    } catch (err) {
+      this.buildFailed(finished, err);
+    }
+  }
+
+  private buildFailed(finished: FinishedRequest, err: unknown): void {
+    this.options.logger?.error({ err: (err as Error).message, requestId: finished.id }, 'ledger: could not build the record of a request');
   }
 
   async usage(query: QueryString, scope: { keyId?: string; teamId?: string } = {}): Promise<UsageRow[]> {
