@@ -232,6 +232,8 @@ export class Ledger {
   }
 
   private complete(req: FastifyRequest, finished: FinishedRequest, attribution: Attribution, tap: ResponseTap | undefined, blocked?: string[]): void {
+    // The request object outlives its response (a keep-alive connection holds its last one): the tap must not.
+    this.taps.delete(req);
     try {
       // A refusal of a request that named no existing key (a 429 of the brute-force guard, say) is nobody's usage.
       if (blocked && attribution.unknown) return;

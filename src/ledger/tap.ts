@@ -1,10 +1,15 @@
+import type { StreamEvent } from '../canonical/index.js';
+
 /**
  * What a model response actually sent to the client, kept for the ledger: the JSON body of a plain answer, or the
- * SSE frames of a stream, handed over by the route and the SSE writer (not by wrapping the response's own methods:
- * that made every ServerResponse a different shape and slowed Node's HTTP code for all requests). It serves two things the routes do not report: the text a client received before it went
- * away (an aborted stream's output is counted from it with the tokenizer), and the completion of a key that stores
- * its prompts. Frames are kept by reference (the strings the SSE writer made anyway); past `compactAt` characters
- * they are reduced to the text they carry, so a long stream holds its text, not its framing.
+ * text of the stream events the client was sent, handed over by the route (not by wrapping the response's own
+ * methods: that made every ServerResponse a different shape and slowed Node's HTTP code for all requests). It serves
+ * two things the routes do not report: the text a client received before it went away (an aborted stream's output is
+ * counted from it with the tokenizer), and the completion of a key that stores its prompts.
+ *
+ * A stream's text is kept, not its frames: frames are five to ten times larger, and whatever a stream holds lives as
+ * long as the stream, which for a real answer is seconds: long enough to be copied out of the young generation into
+ * the old one, where it costs a full collection to free.
  */
 export interface DeliveredText {
   text: string;
@@ -13,25 +18,32 @@ export interface DeliveredText {
 }
 
 export class ResponseTap {
-  private chunks: string[] = [];
-  private size = 0;
-  private carried: DeliveredText = { text: '', reasoning: '', toolArguments: '' };
-  private partial = '';
+  private text = '';
+  private reasoning = '';
+  private toolArguments = '';
   private body: unknown;
-  sse = false;
+  private sse = false;
   /** True once the response ended or the connection closed. */
   ended = false;
   private readonly waiters: (() => void)[] = [];
 
-  constructor(private readonly compactAt = 1 << 20) {}
-
-  /** SSE frames as the writer sends them. */
-  frame(text: string): void {
-    if (text.length === 0) return;
+  /** A stream event the client was sent (one that produced a frame in the client's dialect). */
+  event(event: StreamEvent): void {
     this.sse = true;
-    this.chunks.push(text);
-    this.size += text.length;
-    if (this.size > this.compactAt) this.compact();
+    switch (event.type) {
+      case 'text-delta':
+        this.text += event.text;
+        break;
+      case 'reasoning-delta':
+        this.reasoning += event.text;
+        break;
+      case 'tool-call-delta':
+        if (event.name !== undefined) this.toolArguments += event.name;
+        this.toolArguments += event.argumentsDelta;
+        break;
+      default:
+        break;
+    }
   }
 
   /** The JSON answer of a plain response (the object the route returns): the response is complete with it. */
@@ -60,24 +72,9 @@ export class ResponseTap {
     });
   }
 
-  private compact(): void {
-    const joined = this.partial + this.chunks.join('');
-    const cut = joined.lastIndexOf('\n\n');
-    const whole = cut < 0 ? '' : joined.slice(0, cut + 2);
-    this.partial = cut < 0 ? joined : joined.slice(cut + 2);
-    const found = extractSse(whole);
-    this.carried = { text: this.carried.text + found.text, reasoning: this.carried.reasoning + found.reasoning, toolArguments: this.carried.toolArguments + found.toolArguments };
-    this.chunks = [];
-    this.size = this.partial.length;
-  }
-
   /** The text, reasoning and tool arguments the client received. */
   delivered(): DeliveredText {
-    if (this.sse) {
-      const raw = this.partial + this.chunks.join('');
-      const found = extractSse(raw);
-      return { text: this.carried.text + found.text, reasoning: this.carried.reasoning + found.reasoning, toolArguments: this.carried.toolArguments + found.toolArguments };
-    }
+    if (this.sse) return { text: this.text, reasoning: this.reasoning, toolArguments: this.toolArguments };
     return extractJsonBody(this.body);
   }
 }
@@ -86,53 +83,6 @@ type Json = Record<string, unknown>;
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
-}
-
-/** Text of the SSE frames of either dialect: OpenAI chunks (`choices[].delta`) and Anthropic `content_block_delta`s. */
-export function extractSse(raw: string): DeliveredText {
-  const out: DeliveredText = { text: '', reasoning: '', toolArguments: '' };
-  for (const line of raw.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    const data = line.slice(5).trim();
-    if (data === '' || data === '[DONE]') continue;
-    let event: Json;
-    try {
-      event = JSON.parse(data) as Json;
-    } catch {
-      continue;
-    }
-    if (Array.isArray(event.choices)) {
-      for (const choice of event.choices as Json[]) {
-        const delta = (choice?.delta ?? {}) as Json;
-        out.text += str(delta.content);
-        out.reasoning += str(delta.reasoning_content) || str(delta.reasoning);
-        if (Array.isArray(delta.tool_calls)) {
-          for (const call of delta.tool_calls as Json[]) {
-            const fn = (call?.function ?? {}) as Json;
-            out.toolArguments += str(fn.name) + str(fn.arguments);
-          }
-        }
-      }
-    } else if (event.type === 'content_block_delta') {
-      const delta = (event.delta ?? {}) as Json;
-      out.text += str(delta.text);
-      out.reasoning += str(delta.thinking);
-      out.toolArguments += str(delta.partial_json);
-    } else if (event.type === 'content_block_start') {
-      const block = (event.content_block ?? {}) as Json;
-      if (block.type === 'tool_use') out.toolArguments += str(block.name);
-    }
-  }
-  return out;
-}
-
-/** Text of a plain JSON answer of either dialect. */
-export function extractJson(raw: string): DeliveredText {
-  try {
-    return extractJsonBody(JSON.parse(raw));
-  } catch {
-    return { text: '', reasoning: '', toolArguments: '' };
-  }
 }
 
 /** Text of a plain JSON answer of either dialect, as an object. */

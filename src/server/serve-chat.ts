@@ -106,7 +106,8 @@ export async function serveChat(ctx: GatewayContext, req: FastifyRequest, reply:
 async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, call: ChatCall, signal: ClientSignal): Promise<void> {
   const { request, plan, surface, startedAt, warnings } = call;
   reply.hijack();
-  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id }, ctx.accounting.tapFor(req));
+  const tap = ctx.accounting.tapFor(req);
+  const writer = new SseWriter(reply.raw, { 'x-request-id': req.id }, tap);
   // A reasoning model may think for minutes before its first token: keep-alive frames keep proxies from timing out.
   const keepAlive = setInterval(() => void writer.write(surface.keepAliveFrame()), ctx.config.server.streamKeepAliveMs);
   let outcome: StreamOutcome;
@@ -156,7 +157,11 @@ async function streamChat(ctx: GatewayContext, req: FastifyRequest, reply: Fasti
         break;
       }
       try {
-        frames += encoder.encode(event);
+        const frame = encoder.encode(event);
+        if (frame.length > 0) {
+          frames += frame;
+          tap?.event(event);
+        }
       } catch (err) {
         // An event the client's dialect cannot express: end the stream with an error rather than lose it.
         failure = asGatewayError(err);

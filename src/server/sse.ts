@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
-/** Told every frame the client is sent, and when the stream is over (the usage ledger's tap). */
-export interface FrameTap {
-  frame(text: string): void;
+/** Told when the stream is over, whether it ended or the connection closed (the usage ledger's tap). */
+export interface EndTap {
   end(): void;
 }
 
@@ -30,7 +29,7 @@ export class SseWriter {
   constructor(
     private readonly res: ServerResponse,
     private readonly headers: Record<string, string>,
-    private readonly tap?: FrameTap,
+    private readonly tap?: EndTap,
   ) {
     if (tap) res.once('close', () => tap.end());
   }
@@ -63,7 +62,6 @@ export class SseWriter {
   write(frame: string): Promise<void> | undefined {
     if (frame.length === 0 || this.closed) return undefined;
     this.commit();
-    this.tap?.frame(frame);
     this.pending += frame;
     if (!this.scheduled) {
       this.scheduled = true;

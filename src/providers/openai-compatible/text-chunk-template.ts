@@ -11,6 +11,14 @@
  * same bytes again, or the same bytes with a different last string member of the chunk itself (OpenAI's per-chunk
  * `obfuscation` padding). Anything else is parsed in full, so a chunk is never read differently from its JSON.
  */
+/** From this length on, V8 makes a slice of a string a view into it rather than a copy. */
+const SLICE_SHARES_FROM = 13;
+
+/** A string that shares no memory with the one it was cut from. */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 export class TextChunkTemplate {
   private prefix: string | undefined;
   private suffix = '';
@@ -37,7 +45,10 @@ export class TextChunkTemplate {
       }
     }
     if (i >= data.length || !this.suffixMatches(data, i + 1)) return undefined;
-    if (!escaped) return data.slice(open + 1, i);
+    // A short slice is a copy; a longer one (V8: 13 characters and up) points into the network read's whole string,
+    // and text is kept as long as its stream (resumption, the ledger's tap), which for a real answer is seconds. The
+    // JSON parser makes a string of its own.
+    if (!escaped && i - open - 1 < SLICE_SHARES_FROM) return data.slice(open + 1, i);
     try {
       return JSON.parse(data.slice(open, i + 1)) as string;
     } catch {
@@ -74,12 +85,13 @@ export class TextChunkTemplate {
       return;
     }
     const textStart = at + '"content":'.length;
-    this.prefix = data.slice(0, textStart);
-    this.suffix = data.slice(textStart + literal.length);
+    // Copies, not slices: the template lives as long as the stream, and a slice would keep the whole read it came from.
+    this.prefix = ownCopy(data.slice(0, textStart));
+    this.suffix = ownCopy(data.slice(textStart + literal.length));
     this.varyingSuffix = undefined;
     if (lastMember && !/["\\]/.test(lastMember.value)) {
       const tail = `,${JSON.stringify(lastMember.key)}:"${lastMember.value}"}`;
-      if (this.suffix.endsWith(tail)) this.varyingSuffix = this.suffix.slice(0, this.suffix.length - lastMember.value.length - 2);
+      if (this.suffix.endsWith(tail)) this.varyingSuffix = ownCopy(this.suffix.slice(0, this.suffix.length - lastMember.value.length - 2));
     }
   }
 }
