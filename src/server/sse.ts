@@ -7,9 +7,11 @@ export interface EndTap {
 
 /**
  * Writes an SSE response. Headers go out lazily (on the first frame or keep-alive), so that until then a failure can
- * still be answered with a plain HTTP error. Frames written while one batch of upstream events is being processed are
- * joined into one string and written once, at the end of the tick: every `res.write` costs an HTTP chunk and a trip
- * through the stream machinery, and a 100-event stream read in one network packet should not pay that 100 times.
+ * still be answered with a plain HTTP error. Frames written while the I/O callbacks of one event-loop turn run are
+ * joined into one string and written once, after them (setImmediate): every `res.write` costs an HTTP chunk, a trip
+ * through the stream machinery and a system call, so a 100-event stream read in one network packet should not pay
+ * that 100 times, and a host's end of stream read with its last events goes out in the same write as they do
+ * (written at the end of the tick instead, a stream took one more write than its events needed).
  */
 export class SseWriter {
   private headersSent = false;
@@ -65,7 +67,7 @@ export class SseWriter {
     this.pending += frame;
     if (!this.scheduled) {
       this.scheduled = true;
-      process.nextTick(this.flush);
+      setImmediate(this.flush);
     }
     if (!this.res.writableNeedDrain) return undefined;
     return new Promise((resolve) => {
