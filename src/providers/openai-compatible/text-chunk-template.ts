@@ -1,3 +1,11 @@
+/** From this length on, V8 makes a slice of a string a view into it rather than a copy. */
+const SLICE_SHARES_FROM = 13;
+
+/** A string that shares no memory with the one it was cut from. */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 /**
  * Reads the text of a host's plain content chunks without parsing them as JSON.
  *
@@ -11,14 +19,6 @@
  * same bytes again, or the same bytes with a different last string member of the chunk itself (OpenAI's per-chunk
  * `obfuscation` padding). Anything else is parsed in full, so a chunk is never read differently from its JSON.
  */
-/** From this length on, V8 makes a slice of a string a view into it rather than a copy. */
-const SLICE_SHARES_FROM = 13;
-
-/** A string that shares no memory with the one it was cut from. */
-function ownCopy(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
-}
-
 export class TextChunkTemplate {
   private prefix: string | undefined;
   private suffix = '';
