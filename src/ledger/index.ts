@@ -269,6 +269,16 @@ export class Ledger {
     return this.options.store.get(id);
   }
 
+  /** A record built but not yet written to the store (the writer's queue, or a batch in flight). */
+  unwritten(id: string): LedgerRecord | undefined {
+    return this.writer.find(id);
+  }
+
+  /** Up to `limit` records built but not yet written, newest first. */
+  unwrittenRecent(limit: number): LedgerRecord[] {
+    return this.writer.pending(limit);
+  }
+
   /** Deletes records older than `retentionDays` (roll-ups are kept), in chunks. Returns how many went. */
   async purge(): Promise<number> {
     const before = new Date(this.now() - this.options.retentionDays * 24 * 3_600_000).toISOString();

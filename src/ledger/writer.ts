@@ -54,6 +54,8 @@ export class LedgerWriter {
   private readonly retryMs: number;
   private readonly concurrency: number;
   private queue: LedgerRecord[] = [];
+  /** Batches handed to the store and not yet answered for. */
+  private readonly writing = new Set<readonly LedgerRecord[]>();
   private flushing: Promise<void> | undefined;
   private replaying: Promise<void> | undefined;
   private downUntil = 0;
@@ -83,6 +85,21 @@ export class LedgerWriter {
   /** Records waiting in memory. */
   get depth(): number {
     return this.queue.length;
+  }
+
+  /** A record still on its way to the store (queued, or in a batch being written), by request id. */
+  find(id: string): LedgerRecord | undefined {
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.id === id) return this.queue[i];
+    for (const batch of this.writing) for (const r of batch) if (r.id === id) return r;
+    return undefined;
+  }
+
+  /** Up to `limit` records still on their way to the store, newest first. */
+  pending(limit: number): LedgerRecord[] {
+    const out: LedgerRecord[] = [];
+    for (let i = this.queue.length - 1; i >= 0 && out.length < limit; i--) out.push(this.queue[i]!);
+    for (const batch of this.writing) for (let i = batch.length - 1; i >= 0 && out.length < limit; i--) out.push(batch[i]!);
+    return out;
   }
 
   get spoolFile(): string {
@@ -117,7 +134,11 @@ export class LedgerWriter {
           this.toSpool(batch, 'store_down');
           continue;
         }
-        const writing: Promise<void> = this.write(batch).finally(() => inFlight.delete(writing));
+        this.writing.add(batch);
+        const writing: Promise<void> = this.write(batch).finally(() => {
+          inFlight.delete(writing);
+          this.writing.delete(batch);
+        });
         inFlight.add(writing);
       }
       if (inFlight.size > 0) await Promise.race(inFlight);

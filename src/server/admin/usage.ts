@@ -67,6 +67,7 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: GatewayContext): 
     const recent = ctx.accounting.decisions.recent(limit);
     const ledger = ctx.accounting.ledger;
     if (!ledger) return { data: recent };
+    const queued = ledger.unwrittenRecent(limit).map((r) => requestView(r));
     const stored = (
       await ledger.list(filter).catch((err: unknown) => {
         req.log.warn({ err: (err as Error).message }, 'ledger unavailable: listing requests from memory');
@@ -74,9 +75,16 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: GatewayContext): 
       })
     ).map((r) => requestView(r));
     const filtered = Object.values(filter).some((v, i) => i > 0 && v !== undefined);
-    // Requests still on their way to the database come from memory (only for an unfiltered list).
+    // Requests still on their way to the database come from memory (only for an unfiltered list): the ledger's own
+    // queue, then the decision log for those whose record is not built yet.
     const seen = new Set(stored.map((r) => r.requestId));
-    const merged = filtered ? stored : [...recent.filter((r) => !seen.has(r.requestId)), ...stored];
+    const fromMemory: DecisionRecord[] = [];
+    for (const r of [...queued, ...recent]) {
+      if (seen.has(r.requestId)) continue;
+      seen.add(r.requestId);
+      fromMemory.push(r);
+    }
+    const merged = filtered ? stored : [...fromMemory, ...stored];
     merged.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
     return { data: merged.slice(0, limit) };
   });
@@ -84,12 +92,15 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: GatewayContext): 
   app.get('/admin/requests/:id', async (req) => {
     const person = await requireAdmin(ctx, req);
     const { id } = req.params as { id: string };
-    // The ledger first; a record not written yet, or a database that is down, falls back to the in-memory log.
+    // The ledger first, then its records not written yet; a request whose record is not built yet, or one the
+    // database cannot give back (it is down), falls back to the in-memory decision log.
     const stored = await ctx.accounting.ledger?.get(id).catch((err: unknown) => {
       req.log.warn({ err: (err as Error).message }, 'ledger unavailable: serving the request from memory');
       return undefined;
     });
     if (stored) return requestView(stored, person.role === 'admin');
+    const unwritten = ctx.accounting.ledger?.unwritten(id);
+    if (unwritten) return requestView(unwritten, person.role === 'admin');
     const record = ctx.accounting.decisions.get(id);
     if (!record) throw new GatewayError('not_found', `no request ${id} is known`);
     return record;
