@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Gateway CPU per request, two builds (or two settings of one build) side by side.
+//
+// Separate benchmark runs on a small shared VM drift by ±10% within minutes, which hides any change of a few
+// percent. Here both gateways run at once on the same core, against one simulator, and the load alternates between
+// them in rounds: whatever the machine does to one, it does to the other. The figure compared is the CPU each
+// gateway process spent per request (utime + stime from /proc/<pid>/stat), not its throughput.
+//
+//   node bench/side-by-side.mjs --a /path/to/other/checkout [--b .] [--stream] [--requests 5000] [--rounds 6]
+//   node bench/side-by-side.mjs --a . --a-config extra-a.yaml --b-config extra-b.yaml   # two settings, one build
+//
+// Each checkout must be built (`npm run build`). An extra config file is appended to the generated one (YAML).
+// Loopback only; every process started here is stopped by PID.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const BENCH_DIR = path.dirname(new URL(import.meta.url).pathname);
+const HOST = '127.0.0.1';
+
+const { values: opts } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: path.join(BENCH_DIR, '..') },
+    'a-config': { type: 'string' },
+    'b-config': { type: 'string' },
+    stream: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '64' },
+  },
+});
+if (!opts.a) {
+  console.error('usage: node bench/side-by-side.mjs --a <checkout> [--b <checkout>] [--a-config f] [--b-config f] [--stream] [--requests N] [--rounds R]');
+  process.exit(2);
+}
+const requests = Number(opts.requests);
+const rounds = Number(opts.rounds);
+const children = new Set();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-side-by-side-'));
+
+function pinned() {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return os.availableParallelism() >= 2;
+  } catch {
+    return false;
+  }
+}
+const PIN = pinned();
+// The load generator runs in this process: keep it on the simulator's core, away from the gateways'.
+if (PIN) execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+
+function start(label, root, args, core, env = {}) {
+  const cli = path.resolve(root, 'bin', 'switchboard.js');
+  if (!fs.existsSync(path.resolve(root, 'dist', 'cli', 'main.js'))) throw new Error(`${root} is not built: run npm run build there`);
+  const argv = PIN ? ['-c', String(core), process.execPath, cli, ...args] : [cli, ...args];
+  const out = fs.openSync(path.join(tmp, `${label}.log`), 'a');
+  const child = spawn(PIN ? 'taskset' : process.execPath, argv, { cwd: tmp, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function ready(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+function cpuTicks(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of the whole line)
+}
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+function load(port, amount) {
+  const content = opts.stream ? 'hello #sim{"outputTokens":100}' : 'hello';
+  const body = JSON.stringify({ model: 'bench/model', stream: opts.stream, messages: [{ role: 'user', content }] });
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `http://${HOST}:${port}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(opts.connections), amount }, (err, result) => {
+      if (err) reject(err);
+      else if (result.non2xx > 0 || result.errors > 0) reject(new Error(`port ${port}: ${result.non2xx} non-2xx answers, ${result.errors} errors`));
+      else resolve();
+    });
+  });
+}
+
+function gatewayConfig(label, port, simPort, extra) {
+  const file = path.join(tmp, `${label}.yaml`);
+  const lines = [
+    `server: { host: ${HOST}, port: ${port} }`,
+    `storage: { database: "sqlite://${path.join(tmp, `${label}.db`)}" }`,
+    'providers:',
+    '  sim:',
+    '    type: openai-compatible',
+    `    baseURL: http://${HOST}:${simPort}/v1`,
+    '    apiKeyEnv: SIM_API_KEY',
+    '    jurisdiction: US',
+    '    models:',
+    '      bench/model: sim-model',
+  ];
+  fs.writeFileSync(file, `${lines.join('\n')}\n${extra ? fs.readFileSync(extra, 'utf8') : ''}`);
+  return file;
+}
+
+async function main() {
+  const [simPort, portA, portB] = [18991, 18992, 18993];
+  start('sim', opts.b, ['sim', '--host', HOST, '--port', String(simPort)], 0);
+  await ready(`http://${HOST}:${simPort}/v1/models`);
+  const a = start('a', opts.a, ['serve', '--config', gatewayConfig('a', portA, simPort, opts['a-config'])], 1, { SIM_API_KEY: 'sk-side-by-side' });
+  const b = start('b', opts.b, ['serve', '--config', gatewayConfig('b', portB, simPort, opts['b-config'])], 1, { SIM_API_KEY: 'sk-side-by-side' });
+  await Promise.all([ready(`http://${HOST}:${portA}/health`), ready(`http://${HOST}:${portB}/health`)]);
+  console.log(`A: ${path.resolve(opts.a)}${opts['a-config'] ? ` + ${opts['a-config']}` : ''}`);
+  console.log(`B: ${path.resolve(opts.b)}${opts['b-config'] ? ` + ${opts['b-config']}` : ''}`);
+  console.log(`${opts.stream ? '100-chunk streams' : 'non-streaming requests'}, ${rounds} rounds of ${requests} per gateway, ${PIN ? 'gateways on core 1, simulator and load on core 0' : 'unpinned'}`);
+  await load(portA, 3000);
+  await load(portB, 3000);
+  let totalA = 0;
+  let totalB = 0;
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate which side goes first, so that a drift inside a round favours neither.
+    const order = round % 2 ? [[a, portA, 'A'], [b, portB, 'B']] : [[b, portB, 'B'], [a, portA, 'A']];
+    const line = {};
+    for (const [child, port, name] of order) {
+      const before = cpuTicks(child.pid);
+      await load(port, requests);
+      const spent = (cpuTicks(child.pid) - before) * TICK_US;
+      line[name] = spent / requests;
+      if (name === 'A') totalA += spent;
+      else totalB += spent;
+    }
+    console.log(`round ${round}: A ${line.A.toFixed(0)} µs/request, B ${line.B.toFixed(0)} µs/request`);
+  }
+  const perA = totalA / (requests * rounds);
+  const perB = totalB / (requests * rounds);
+  console.log(`total: A ${perA.toFixed(1)} µs/request, B ${perB.toFixed(1)} µs/request, B/A ${(perB / perA).toFixed(3)}`);
+}
+
+function stopAll() {
+  for (const child of children) child.kill('SIGINT');
+}
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+main()
+  .catch((err) => {
+    console.error(err.message);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    stopAll();
+    await new Promise((r) => setTimeout(r, 500));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
