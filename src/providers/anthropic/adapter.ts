@@ -3,7 +3,7 @@ import { GatewayError, isContentEvent, type ChatRequest, type ChatResponse, type
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
-import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
+import { AttemptControl } from '../shared/attempt.js';
 import { readJson, sendJson } from '../shared/exchange.js';
 import { extractUpstreamMessage, transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
@@ -118,7 +118,6 @@ export class AnthropicAdapter implements ProviderAdapter {
   private async *events(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent> {
     const decoder = new AnthropicStreamDecoder(provider.id, (text) => this.redactor.redact(text), requestIdOf(response.headers));
     const out: StreamEvent[] = [];
-    let tail: 'none' | 'finish' | 'complete' = 'none';
     try {
       // The body is read to its end even after message_stop: leaving a response unread would cost the pooled
       // keep-alive connection. A host that then dawdles is cut off by the tail timer.
@@ -139,13 +138,7 @@ export class AnthropicAdapter implements ProviderAdapter {
           if (event.type === 'error') return;
         }
         out.length = 0;
-        if (decoder.complete && tail !== 'complete') {
-          tail = 'complete';
-          control.after(FINISH_TAIL_MS / 8, 'tail');
-        } else if (decoder.sawFinish && tail === 'none') {
-          tail = 'finish';
-          control.after(FINISH_TAIL_MS, 'tail');
-        }
+        control.trackStreamEnd(decoder);
       }
     } catch (err) {
       if (control.reason !== 'tail') {

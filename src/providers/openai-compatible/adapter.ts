@@ -12,7 +12,7 @@ import {
 import type { ResolvedProvider } from '../../catalog/types.js';
 import type { Redactor } from '../../util/redact.js';
 import type { AdapterCall, ProviderAdapter } from '../types.js';
-import { AttemptControl, FINISH_TAIL_MS } from '../shared/attempt.js';
+import { AttemptControl } from '../shared/attempt.js';
 import { readJson, sendJson } from '../shared/exchange.js';
 import { transportError, upstreamHttpError } from '../shared/errors.js';
 import type { UpstreamHttp } from '../shared/http.js';
@@ -86,7 +86,6 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   private async *batches(provider: ResolvedProvider, response: Dispatcher.ResponseData, control: AttemptControl): AsyncGenerator<StreamEvent[]> {
     const decoder = new ChunkDecoder(provider.id, this.quirks(provider));
     let sawDone = false;
-    let tail: 'none' | 'finish' | 'complete' = 'none';
     let out: StreamEvent[] = [];
     try {
       for await (const batch of readSseBatches(response.body)) {
@@ -95,7 +94,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
           const data = message.data;
           if (data === '[DONE]') {
             sawDone = true;
-            control.after(FINISH_TAIL_MS / 8, 'tail');
+            control.streamComplete();
             break;
           }
           if (data.length === 0) continue;
@@ -114,13 +113,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
             }
             if (isContentEvent(event)) control.firstTokenArrived();
           }
-          if (decoder.complete && tail !== 'complete') {
-            tail = 'complete';
-            control.after(FINISH_TAIL_MS / 8, 'tail');
-          } else if (decoder.sawFinish && tail === 'none') {
-            tail = 'finish';
-            control.after(FINISH_TAIL_MS, 'tail');
-          }
+          control.trackStreamEnd(decoder);
         }
         if (out.length > 0) {
           yield out;

@@ -27,6 +27,7 @@ export class AttemptControl {
   reason: AttemptAbortReason | undefined;
   private timers: NodeJS.Timeout[] = [];
   private firstToken: NodeJS.Timeout | undefined;
+  private tail: 'none' | 'finish' | 'complete' = 'none';
   private readonly onClientAbort = () => this.abort('client');
 
   constructor(private readonly clientSignal: CancelSignal, totalMs: number, firstTokenMs: number | undefined) {
@@ -52,6 +53,26 @@ export class AttemptControl {
 
   after(ms: number, reason: AttemptAbortReason): void {
     this.timers.push(setTimeout(() => this.abort(reason), ms));
+  }
+
+  /**
+   * A stream's body is read to its end even after its last event (leaving it unread would cost the pooled keep-alive
+   * connection), but a host that dawdles is cut off: FINISH_TAIL_MS after the finish reason (a late usage chunk is
+   * still read), an eighth of that once the stream is complete. Called after each decoded chunk; arms each timer once.
+   */
+  trackStreamEnd(decoder: { readonly complete: boolean; readonly sawFinish: boolean }): void {
+    if (decoder.complete) this.streamComplete();
+    else if (decoder.sawFinish && this.tail === 'none') {
+      this.tail = 'finish';
+      this.after(FINISH_TAIL_MS, 'tail');
+    }
+  }
+
+  /** The stream said it is over (its end marker, or a complete final chunk): only the body's end is left to read. */
+  streamComplete(): void {
+    if (this.tail === 'complete') return;
+    this.tail = 'complete';
+    this.after(FINISH_TAIL_MS / 8, 'tail');
   }
 
   dispose(): void {
