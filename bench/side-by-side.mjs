@@ -8,6 +8,8 @@
 //
 //   node bench/side-by-side.mjs --a /path/to/other/checkout [--b .] [--stream] [--requests 5000] [--rounds 6]
 //   node bench/side-by-side.mjs --a . --a-config extra-a.yaml --b-config extra-b.yaml   # two settings, one build
+//   node bench/side-by-side.mjs --a floor                                                  # against the floor proxy
+//   node bench/side-by-side.mjs --a floor --seconds 5                  # timed rounds: throughput (req/s) as well
 //
 // Each checkout must be built (`npm run build`). An extra config file is appended to the generated one (YAML).
 // Loopback only; every process started here is stopped by PID.
@@ -33,6 +35,9 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '6' },
     connections: { type: 'string', default: '64' },
+    // Rounds of a fixed time instead of a fixed count: autocannon ends a counted run on its one-second tick, so only
+    // timed rounds give a throughput figure.
+    seconds: { type: 'string' },
   },
 });
 if (!opts.a) {
@@ -41,6 +46,7 @@ if (!opts.a) {
 }
 const requests = Number(opts.requests);
 const rounds = Number(opts.rounds);
+const seconds = opts.seconds ? Number(opts.seconds) : undefined;
 const children = new Set();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-side-by-side-'));
 
@@ -68,6 +74,18 @@ function start(label, root, args, core, env = {}) {
   return child;
 }
 
+// The floor proxy (bench/floor-proxy.mjs) answers every path it is sent, so `/health` works for it too.
+function startFloor(port, simPort) {
+  const script = path.join(BENCH_DIR, 'floor-proxy.mjs');
+  const args = [script, '--host', HOST, '--port', String(port), '--upstream', `http://${HOST}:${simPort}/v1`];
+  const out = fs.openSync(path.join(tmp, 'floor.log'), 'a');
+  const child = spawn(PIN ? 'taskset' : process.execPath, PIN ? ['-c', '1', process.execPath, ...args] : args, { cwd: tmp, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
 async function ready(url) {
   for (let i = 0; i < 100; i++) {
     try {
@@ -86,14 +104,16 @@ function cpuTicks(pid) {
 }
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-function load(port, amount) {
+/** Runs load against one gateway; resolves with the number of requests answered. */
+function load(port, amount, seconds) {
   const content = opts.stream ? 'hello #sim{"outputTokens":100}' : 'hello';
   const body = JSON.stringify({ model: 'bench/model', stream: opts.stream, messages: [{ role: 'user', content }] });
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://${HOST}:${port}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(opts.connections), amount }, (err, result) => {
+    const span = seconds ? { duration: seconds } : { amount };
+    autocannon({ url: `http://${HOST}:${port}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(opts.connections), ...span }, (err, result) => {
       if (err) reject(err);
       else if (result.non2xx > 0 || result.errors > 0) reject(new Error(`port ${port}: ${result.non2xx} non-2xx answers, ${result.errors} errors`));
-      else resolve();
+      else resolve(result.requests.total);
     });
   });
 }
@@ -120,33 +140,55 @@ async function main() {
   const [simPort, portA, portB] = [18991, 18992, 18993];
   start('sim', opts.b, ['sim', '--host', HOST, '--port', String(simPort)], 0);
   await ready(`http://${HOST}:${simPort}/v1/models`);
-  const a = start('a', opts.a, ['serve', '--config', gatewayConfig('a', portA, simPort, opts['a-config'])], 1, { SIM_API_KEY: 'sk-side-by-side' });
+  const a =
+    opts.a === 'floor'
+      ? startFloor(portA, simPort)
+      : start('a', opts.a, ['serve', '--config', gatewayConfig('a', portA, simPort, opts['a-config'])], 1, { SIM_API_KEY: 'sk-side-by-side' });
   const b = start('b', opts.b, ['serve', '--config', gatewayConfig('b', portB, simPort, opts['b-config'])], 1, { SIM_API_KEY: 'sk-side-by-side' });
   await Promise.all([ready(`http://${HOST}:${portA}/health`), ready(`http://${HOST}:${portB}/health`)]);
-  console.log(`A: ${path.resolve(opts.a)}${opts['a-config'] ? ` + ${opts['a-config']}` : ''}`);
+  console.log(`A: ${opts.a === 'floor' ? 'the floor proxy' : path.resolve(opts.a)}${opts['a-config'] ? ` + ${opts['a-config']}` : ''}`);
   console.log(`B: ${path.resolve(opts.b)}${opts['b-config'] ? ` + ${opts['b-config']}` : ''}`);
-  console.log(`${opts.stream ? '100-chunk streams' : 'non-streaming requests'}, ${rounds} rounds of ${requests} per gateway, ${PIN ? 'gateways on core 1, simulator and load on core 0' : 'unpinned'}`);
+  console.log(`${opts.stream ? '100-chunk streams' : 'non-streaming requests'}, ${rounds} rounds of ${seconds ? `${seconds} s` : requests} per gateway, ${PIN ? 'gateways on core 1, simulator and load on core 0' : 'unpinned'}`);
   await load(portA, 3000);
   await load(portB, 3000);
   let totalA = 0;
   let totalB = 0;
+  let timeA = 0;
+  let timeB = 0;
+  let countA = 0;
+  let countB = 0;
   for (let round = 1; round <= rounds; round++) {
     // Alternate which side goes first, so that a drift inside a round favours neither.
     const order = round % 2 ? [[a, portA, 'A'], [b, portB, 'B']] : [[b, portB, 'B'], [a, portA, 'A']];
     const line = {};
+    const rate = {};
     for (const [child, port, name] of order) {
       const before = cpuTicks(child.pid);
-      await load(port, requests);
+      const began = performance.now();
+      const answered = await load(port, requests, seconds);
+      const elapsed = performance.now() - began;
       const spent = (cpuTicks(child.pid) - before) * TICK_US;
-      line[name] = spent / requests;
-      if (name === 'A') totalA += spent;
-      else totalB += spent;
+      line[name] = spent / answered;
+      rate[name] = (answered * 1000) / elapsed;
+      if (name === 'A') {
+        totalA += spent;
+        countA += answered;
+        timeA += elapsed;
+      } else {
+        totalB += spent;
+        countB += answered;
+        timeB += elapsed;
+      }
     }
-    console.log(`round ${round}: A ${line.A.toFixed(0)} µs/request, B ${line.B.toFixed(0)} µs/request`);
+    console.log(`round ${round}: A ${line.A.toFixed(0)} µs/request ${rate.A.toFixed(0)}/s, B ${line.B.toFixed(0)} µs/request ${rate.B.toFixed(0)}/s`);
   }
-  const perA = totalA / (requests * rounds);
-  const perB = totalB / (requests * rounds);
+  const perA = totalA / countA;
+  const perB = totalB / countB;
   console.log(`total: A ${perA.toFixed(1)} µs/request, B ${perB.toFixed(1)} µs/request, B/A ${(perB / perA).toFixed(3)}`);
+  // Throughput as well: CPU per request misses time a gateway sits idle (e.g. while its event loop was blocked).
+  const rateA = (countA * 1000) / timeA;
+  const rateB = (countB * 1000) / timeB;
+  if (seconds) console.log(`throughput: A ${rateA.toFixed(0)}/s, B ${rateB.toFixed(0)}/s, B/A ${(rateB / rateA).toFixed(3)}`);
 }
 
 function stopAll() {

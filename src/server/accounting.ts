@@ -8,6 +8,7 @@ import type { AttemptRecord } from '../routing/execute.js';
 import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decision.js';
 import type { RoutePlan } from '../routing/planner.js';
 import type { CostReport } from '../surfaces/served.js';
+import { AccessLog } from './access-log.js';
 import { GatewayMetrics } from './metrics.js';
 import type { Admission } from '../tenancy/service.js';
 
@@ -43,12 +44,8 @@ export class Accounting {
    * again from the old one (a few percent of a busy gateway's CPU, measured side by side).
    */
   readonly decisions: DecisionLog;
-  /**
-   * The one-line-per-request log. Its objects are built here from named scalar fields (ids, counts, codes), never
-   * from headers, bodies or config, so pino's path redaction — which cost more than the rest of writing the line —
-   * has nothing to find in them and is switched off for this logger only. Every other log keeps it.
-   */
-  private readonly accessLog: Logger | undefined;
+  /** The one-line-per-request log (see AccessLog: ids, counts and codes only, written without pino's generic path). */
+  private readonly accessLog: AccessLog | undefined;
 
   /** `ledger`: the durable usage ledger (docs/ledger.md); without it only logs, metrics and the in-memory log. */
   constructor(
@@ -56,8 +53,13 @@ export class Accounting {
     readonly ledger?: Ledger,
     logger?: Logger,
   ) {
-    this.accessLog = logger?.child({}, { redact: { paths: [] } });
+    this.accessLog = logger && new AccessLog(logger);
     this.decisions = new DecisionLog(ledger ? DECISIONS_WITH_LEDGER : DECISIONS_WITHOUT_LEDGER);
+  }
+
+  /** Writes the access lines queued in this event-loop turn (at shutdown). */
+  flushLog(): void {
+    this.accessLog?.flush();
   }
 
   /** Where a model response reports what it sends, for the ledger (aborted streams, stored completions). */
@@ -137,10 +139,10 @@ export class Accounting {
 
   private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const { usage, cost } = outcome;
-    // The log object is only built when it will be written.
-    const log = this.accessLog ?? (req.log as Logger);
-    if (log.isLevelEnabled('info')) log.info(
-      {
+    // The line is only built when it will be written.
+    const log = this.accessLog ?? new AccessLog(req.log as Logger);
+    if (log.enabled) {
+      log.write({
         requestId: req.id,
         route: outcome.route,
         model: outcome.model,
@@ -151,11 +153,10 @@ export class Accounting {
         inputTokens: usage?.inputTokens,
         outputTokens: usage?.outputTokens,
         costUsd: cost?.usd,
-        ...(outcome.error ? { errorCode: outcome.error.code } : {}),
-        ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
-      },
-      'request served',
-    );
+        errorCode: outcome.error?.code,
+        warnings: outcome.warnings && outcome.warnings.length > 0 ? outcome.warnings : undefined,
+      });
+    }
     const m = this.metrics;
     m.requests.inc([outcome.route, outcome.model, outcome.provider, GatewayMetrics.statusClass(outcome.status)]);
     m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);

@@ -5,6 +5,7 @@ import { anthropicErrorBody } from '../surfaces/anthropic/errors.js';
 import { openAIErrorBody } from '../surfaces/openai/errors.js';
 import type { GatewayContext } from './context.js';
 import { requestId } from '../util/request-id.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
@@ -53,6 +54,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     bodyLimit: server.maxBodyBytes,
     trustProxy: server.trustProxy,
     genReqId: () => requestId(),
+    childLoggerFactory: lazyChildLoggerFactory,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });

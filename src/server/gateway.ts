@@ -148,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sweeper.unref();
 
   let draining = false;
+  const accounting = new Accounting(metrics, ledger, logger);
   const health = new HostHealth();
   const app = buildApp({
     config,
@@ -165,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auth,
     logger,
     redactor,
-    accounting: new Accounting(metrics, ledger, logger),
+    accounting,
     draining: () => draining,
   });
   await app.listen({ host, port });
@@ -198,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       } finally {
         // Every request has ended: their records are written (or spooled) before the database closes.
         await ledger.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'ledger: could not flush on close'));
+        accounting.flushLog();
         clearInterval(sweep);
         clearInterval(sweeper);
         clearTimeout(force);
