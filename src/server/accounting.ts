@@ -57,7 +57,7 @@ export class Accounting {
     this.decisions = new DecisionLog(ledger ? DECISIONS_WITH_LEDGER : DECISIONS_WITHOUT_LEDGER);
   }
 
-  /** Writes the access lines queued in this event-loop turn (at shutdown). */
+  /** Writes the access lines still queued (at shutdown). */
   flushLog(): void {
     this.accessLog?.flush();
   }

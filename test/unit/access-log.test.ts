@@ -1,6 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AccessLog, type AccessLine } from '../../src/server/access-log.js';
 import { createLogger } from '../../src/server/logger.js';
 import { LazyChildLogger } from '../../src/server/request-logger.js';
@@ -32,7 +31,7 @@ const SHAPES: AccessLine[] = [
 ];
 
 describe('AccessLog: the one line per request', () => {
-  it('writes what pino would write for the same fields, shape by shape', async () => {
+  it('writes what pino would write for the same fields, shape by shape', () => {
     const ours = memory();
     const theirs = memory();
     const log = new AccessLog(createLogger('info', ours));
@@ -41,7 +40,7 @@ describe('AccessLog: the one line per request', () => {
       log.write(shape);
       reference.info(shape, 'request served');
     }
-    await nextTurn();
+    log.flush();
     const a = lines(ours.writes).map(withoutTime);
     const b = lines(theirs.writes).map(withoutTime);
     expect(a).toHaveLength(SHAPES.length);
@@ -52,38 +51,48 @@ describe('AccessLog: the one line per request', () => {
     expect(a[3]).toMatchObject({ durationMs: null, inputTokens: null });
   });
 
-  it('writes the lines of one event-loop turn in one write, at the end of the turn, in order', async () => {
-    const dest = memory();
-    const log = new AccessLog(createLogger('info', dest));
-    log.write(SHAPES[0]!);
-    log.write(SHAPES[1]!);
-    expect(dest.writes).toEqual([]);
-    await nextTurn();
-    expect(dest.writes).toHaveLength(1);
-    expect(lines(dest.writes).map((l) => l.requestId)).toEqual(['r1', 'r2']);
-    log.write(SHAPES[2]!);
-    log.flush();
-    expect(dest.writes).toHaveLength(2);
-    await nextTurn();
-    expect(dest.writes).toHaveLength(2);
+  it('hands lines over in blocks: ~16 KB, or 100 ms after the first line, or on flush; in order', () => {
+    vi.useFakeTimers();
+    try {
+      const dest = memory();
+      const log = new AccessLog(createLogger('info', dest));
+      log.write(SHAPES[0]!);
+      log.write(SHAPES[1]!);
+      vi.advanceTimersByTime(99);
+      expect(dest.writes).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(dest.writes).toHaveLength(1);
+      expect(lines(dest.writes).map((l) => l.requestId)).toEqual(['r1', 'r2']);
+
+      for (let i = 0; i < 200; i++) log.write({ ...SHAPES[0]!, requestId: `bulk-${i}` });
+      const blocks = dest.writes.length - 1;
+      expect(blocks).toBeGreaterThanOrEqual(2);
+      expect(dest.writes.slice(1).every((w) => w.length >= 16_384)).toBe(true);
+      log.flush();
+      expect(lines(dest.writes.slice(1)).map((l) => l.requestId)).toEqual(Array.from({ length: 200 }, (_, i) => `bulk-${i}`));
+      const written = dest.writes.length;
+      vi.advanceTimersByTime(1_000);
+      expect(dest.writes).toHaveLength(written);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it('says when info lines are off, and carries a child logger\'s bindings', async () => {
+  it('says when info lines are off, and carries a child logger\'s bindings', () => {
     expect(new AccessLog(createLogger('warn', memory())).enabled).toBe(false);
     const dest = memory();
     const log = new AccessLog(createLogger('info', dest).child({ replica: 'a' }));
     expect(log.enabled).toBe(true);
     log.write(SHAPES[0]!);
-    await nextTurn();
+    log.flush();
     expect(lines(dest.writes)[0]).toMatchObject({ service: 'switchboard', replica: 'a', requestId: 'r1' });
   });
 
-  it('goes through pino itself for a destination that routes by level (multistream)', async () => {
+  it('goes through pino itself for a destination that routes by level (multistream)', () => {
     const info = memory();
     const errors = memory();
     const logger = pino({ level: 'info' }, pino.multistream([{ level: 'info', stream: info }, { level: 'error', stream: errors }]));
     new AccessLog(logger).write(SHAPES[0]!);
-    await nextTurn();
     expect(lines(info.writes)).toHaveLength(1);
     expect(errors.writes).toEqual([]);
   });
