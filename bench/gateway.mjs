@@ -325,6 +325,8 @@ function procCpuTicks(pid) {
   } catch { return null; }
 }
 
+const TICK_US = 1e6 / 100;
+
 function cpuSnapshot() {
   const ticks = new Map();
   try {
@@ -352,7 +354,7 @@ function otherCpu(before, after) {
     other += d;
     per.push([pid, d]);
   }
-  // USER_HZ = 100 on Linux
+  // USER_HZ = 100 on Linux (TICK_US below)
   const top = per.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([pid, d]) => {
     let name = '?';
     try { name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone */ }
@@ -558,7 +560,7 @@ function summarize(ctx, rounds, systems) {
     for (const s of systems) {
       const per = rounds.map((r) => r.results[sc]?.[s.name]).filter(Boolean);
       const direct = rounds.map((r) => r.results[sc]?.direct);
-      const addedP50 = [], addedP99 = [], addedTtfbP50 = [], vsFloorP50 = [], vsFloorP99 = [], rpsVsFloor = [];
+      const addedP50 = [], addedP99 = [], addedTtfbP50 = [], vsFloorP50 = [], vsFloorP99 = [], rpsVsFloor = [], cpuVsFloor = [];
       rounds.forEach((r, i) => {
         const x = r.results[sc]?.[s.name];
         const d = direct[i];
@@ -573,6 +575,7 @@ function summarize(ctx, rounds, systems) {
           vsFloorP50.push(x.latencyMs.p50 - fl.latencyMs.p50);
           vsFloorP99.push(x.latencyMs.p99 - fl.latencyMs.p99);
           if (fl.rps > 0) rpsVsFloor.push(x.rps / fl.rps);
+          if (x.cpuUsPerRequest > 0 && fl.cpuUsPerRequest > 0) cpuVsFloor.push(x.cpuUsPerRequest / fl.cpuUsPerRequest);
         }
       });
       const ok = per.filter((x) => !x.error);
@@ -590,11 +593,13 @@ function summarize(ctx, rounds, systems) {
         overFloorP50: s.name === 'floor' ? null : median(vsFloorP50),
         overFloorP99: s.name === 'floor' ? null : median(vsFloorP99),
         rpsVsFloor: median(rpsVsFloor),
+        cpuUsPerRequest: median(ok.map((x) => x.cpuUsPerRequest)),
+        cpuVsFloor: median(cpuVsFloor),
         errors: ok.reduce((n, x) => n + (x.errors ?? 0) + (x.non2xx ?? 0) + (x.invalid ?? 0) + (x.timeouts ?? 0), 0),
         bytesPerResponse: median(ok.map((x) => x.bytesPerResponse)),
         rssPeakKiB: Math.max(0, ...ok.map((x) => x.rss?.peakKiB ?? 0)) || null,
         otherCpuMaxCores: Math.max(0, ...per.map((x) => x.otherCpuCores ?? 0)),
-        perRound: per.map((x) => (x.error ? { error: x.error } : { rps: x.rps, p50: x.latencyMs.p50, p99: x.latencyMs.p99 })),
+        perRound: per.map((x) => (x.error ? { error: x.error } : { rps: x.rps, p50: x.latencyMs.p50, p99: x.latencyMs.p99, cpuUsPerRequest: x.cpuUsPerRequest ?? null })),
       };
     }
   }
@@ -671,12 +676,20 @@ async function main() {
         process.stderr.write(`[round ${r + 1}/${opts.rounds}] ${sc.padEnd(14)} ${s.label.padEnd(20)} … `);
         rss.openWindow(s.name);
         const cpuBefore = cpuSnapshot();
+        const ownBefore = procCpuTicks(s.child.pid);
         let res;
         if (interrupted) throw new Error(`interrupted by ${interrupted}`);
         try {
           res = await runLoadgen(ctx, spec, s.label);
         } catch (err) {
           res = { error: err.message };
+        }
+        const ownAfter = procCpuTicks(s.child.pid);
+        // The system's own CPU per request over the whole load (its warm-up second included): a figure that, unlike
+        // requests per second, does not depend on whether the load generator's core was the limit.
+        const answered = (res.requests ?? 0) + (res.warmupRequests ?? 0);
+        if (!res.error && res.mode === 'throughput' && ownBefore !== null && ownAfter !== null && answered > 0 && res.warmupRequests !== undefined) {
+          res.cpuUsPerRequest = ((ownAfter - ownBefore) * TICK_US) / answered;
         }
         if (!res.error && !(res.ok > 0)) {
           res.error = `no successful answers (status codes ${JSON.stringify(res.statusCodes ?? {})}, ${res.errors ?? 0} errors)`;
@@ -717,14 +730,14 @@ async function main() {
     lines.push('');
     lines.push(`## ${def.title} (${load}${def.stream ? `, ${opts['stream-tokens']}-chunk streams; latency = time to last byte` : ''})`);
     const withTtfb = def.mode === 'latency' && def.stream;
-    const header = def.mode === 'throughput' ? ['system', 'req/s', 'vs floor', 'p50 ms', 'p99 ms'] : ['system', 'req/s', 'p50 ms', 'p99 ms'];
+    const header = def.mode === 'throughput' ? ['system', 'req/s', 'vs floor', 'CPU µs/req', 'CPU vs floor', 'p50 ms', 'p99 ms'] : ['system', 'req/s', 'p50 ms', 'p99 ms'];
     if (withTtfb) header.push('ttfb p50', 'ttfb p99');
     if (def.mode === 'latency') header.push('added p50', 'added p99', 'over floor p50');
     header.push('RSS peak MB', 'errors');
     const rows = systems.map((s) => {
       const x = summary[sc][s.name];
       const row = def.mode === 'throughput'
-        ? [s.label, f.rps(x.rps), s.name === 'direct' || s.name === 'floor' ? '' : f.ratio(x.rpsVsFloor), f.ms(x.p50), f.ms(x.p99)]
+        ? [s.label, f.rps(x.rps), s.name === 'direct' || s.name === 'floor' ? '' : f.ratio(x.rpsVsFloor), x.cpuUsPerRequest ? x.cpuUsPerRequest.toFixed(0) : '', s.name === 'direct' || s.name === 'floor' || !x.cpuVsFloor ? '' : `${x.cpuVsFloor.toFixed(2)}×`, f.ms(x.p50), f.ms(x.p99)]
         : [s.label, f.rps(x.rps) + (x.rps !== null && x.rps < def.rate(opts) * 0.95 ? ' (!)' : ''), f.ms(x.p50), f.ms(x.p99)];
       if (withTtfb) row.push(f.ms(x.ttfbP50), f.ms(x.ttfbP99));
       if (def.mode === 'latency') row.push(s.name === 'direct' ? '' : f.dms(x.addedP50), s.name === 'direct' ? '' : f.dms(x.addedP99), s.name === 'direct' || s.name === 'floor' ? '' : f.dms(x.overFloorP50));
@@ -765,6 +778,8 @@ async function main() {
     const r = {
       nonstreamRpsRatio: summary.nonstream?.[name]?.rpsVsFloor ?? null,
       streamRpsRatio: summary.stream?.[name]?.rpsVsFloor ?? null,
+      nonstreamCpuVsFloor: summary.nonstream?.[name]?.cpuVsFloor ?? null,
+      streamCpuVsFloor: summary.stream?.[name]?.cpuVsFloor ?? null,
       addedP50Ms: summary.latency?.[name]?.addedP50 ?? null,
       floorAddedP50Ms: summary.latency?.floor?.addedP50 ?? null,
       overFloorP50Ms: summary.latency?.[name]?.overFloorP50 ?? null,
@@ -776,6 +791,7 @@ async function main() {
     const parts = [];
     if (r.nonstreamRpsRatio !== null) parts.push(`non-streaming throughput ${f.ratio(r.nonstreamRpsRatio)} of the floor's`);
     if (r.streamRpsRatio !== null) parts.push(`streaming throughput ${f.ratio(r.streamRpsRatio)} of the floor's`);
+    if (r.nonstreamCpuVsFloor !== null) parts.push(`CPU per request ${r.nonstreamCpuVsFloor.toFixed(2)}× the floor's (streaming ${r.streamCpuVsFloor === null ? 'n/a' : `${r.streamCpuVsFloor.toFixed(2)}×`})`);
     if (r.addedP50Ms !== null) parts.push(`added p50 ${f.dms(r.addedP50Ms)} ms vs the floor's ${f.dms(r.floorAddedP50Ms)} ms (${f.dms(r.overFloorP50Ms)} ms over the floor)`);
     if (r.streamAddedP50Ms !== null) parts.push(`streaming added p50 ${f.dms(r.streamAddedP50Ms)} ms vs the floor's ${f.dms(r.streamFloorAddedP50Ms)} ms (${f.dms(r.streamOverFloorP50Ms)} ms over the floor)`);
     lines.push(`${name}: ${parts.join('; ')}`);

@@ -38,6 +38,8 @@ const { values: opts } = parseArgs({
     // Rounds of a fixed time instead of a fixed count: autocannon ends a counted run on its one-second tick, so only
     // timed rounds give a throughput figure.
     seconds: { type: 'string' },
+    // Timed rounds from bench/loadgen.mjs in a process of its own, as gateway.mjs runs them (needs --seconds).
+    loadgen: { type: 'boolean', default: false },
   },
 });
 if (!opts.a) {
@@ -104,8 +106,33 @@ function cpuTicks(pid) {
 }
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
+/** One timed run of bench/loadgen.mjs (its own process, on the load core); resolves with the requests answered. */
+function loadgenRun(port, seconds) {
+  const content = opts.stream ? 'hello #sim{"outputTokens":100}' : 'hello';
+  const body = JSON.stringify({ model: 'bench/model', stream: opts.stream, messages: [{ role: 'user', content }] });
+  const spec = { mode: 'throughput', url: `http://${HOST}:${port}`, path: '/v1/chat/completions', headers: {}, body, connections: Number(opts.connections), duration: seconds, warmup: 0, stream: opts.stream };
+  const args = [path.join(BENCH_DIR, 'loadgen.mjs'), JSON.stringify(spec)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(PIN ? 'taskset' : process.execPath, PIN ? ['-c', '0', process.execPath, ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (b) => (out += b.toString('utf8')));
+    child.on('close', (code) => {
+      children.delete(child);
+      try {
+        const result = JSON.parse(out.trim().split('\n').pop());
+        if (code !== 0 || result.non2xx > 0 || result.errors > 0) throw new Error(`exit ${code}, ${result.non2xx} non-2xx, ${result.errors} errors`);
+        resolve(result.requests);
+      } catch (err) {
+        reject(new Error(`load generator on port ${port}: ${err.message}`));
+      }
+    });
+  });
+}
+
 /** Runs load against one gateway; resolves with the number of requests answered. */
 function load(port, amount, seconds) {
+  if (opts.loadgen && seconds) return loadgenRun(port, seconds);
   const content = opts.stream ? 'hello #sim{"outputTokens":100}' : 'hello';
   const body = JSON.stringify({ model: 'bench/model', stream: opts.stream, messages: [{ role: 'user', content }] });
   return new Promise((resolve, reject) => {

@@ -32,6 +32,13 @@ export interface RequestOutcome {
   startedAt: number;
 }
 
+interface QueuedRecord {
+  req: FastifyRequest;
+  outcome: RequestOutcome;
+  durationMs: number;
+  release: (() => void) | undefined;
+}
+
 const DECISIONS_WITHOUT_LEDGER = 5_000;
 const DECISIONS_WITH_LEDGER = 256;
 
@@ -115,14 +122,26 @@ export class Accounting {
   record(req: FastifyRequest, outcome: RequestOutcome): void {
     const durationMs = performance.now() - outcome.startedAt;
     const release = this.ledger?.hold(req);
-    setImmediate(() => {
+    // One callback per event-loop turn for all the requests that ended in it, not one each.
+    if (this.queued.length === 0) setImmediate(this.recordQueued);
+    this.queued.push({ req, outcome, durationMs, release });
+  }
+
+  private queued: QueuedRecord[] = [];
+
+  private readonly recordQueued = (): void => {
+    const items = this.queued;
+    this.queued = [];
+    for (const { req, outcome, durationMs, release } of items) {
       try {
         this.recordNow(req, outcome, durationMs);
+      } catch (err) {
+        req.log.error({ err: (err as Error).message }, 'could not record the request');
       } finally {
         release?.();
       }
-    });
-  }
+    }
+  };
 
   private recordNow(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const decision = this.decision(req, outcome);
@@ -159,7 +178,7 @@ export class Accounting {
     }
     const m = this.metrics;
     m.requests.inc([outcome.route, outcome.model, outcome.provider, GatewayMetrics.statusClass(outcome.status)]);
-    m.requestDuration.observe({ route: outcome.route, stream: String(outcome.stream) }, durationMs / 1000);
+    m.requestDuration.observe([outcome.route, outcome.stream ? 'true' : 'false'], durationMs / 1000);
     for (const attempt of outcome.attempts) {
       if (attempt.outcome === 'error') m.upstreamErrors.inc([attempt.provider, attempt.errorCode ?? 'unknown']);
     }

@@ -1,5 +1,5 @@
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TallyCounter } from './tally.js';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { TallyCounter, TallyHistogram } from './tally.js';
 
 /**
  * Prometheus metrics. Every label takes values from a bounded set — provider ids and model ids from the
@@ -9,7 +9,7 @@ import { TallyCounter } from './tally.js';
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly requests: TallyCounter<'route' | 'model' | 'provider' | 'status'>;
-  readonly requestDuration: Histogram<'route' | 'stream'>;
+  readonly requestDuration: TallyHistogram<'route' | 'stream'>;
   readonly upstreamErrors: TallyCounter<'provider' | 'code'>;
   readonly unpriced: TallyCounter<'provider' | 'model'>;
   readonly tokens: TallyCounter<'provider' | 'model' | 'kind'>;
@@ -22,7 +22,7 @@ export class GatewayMetrics {
       labelNames: ['route', 'model', 'provider', 'status'],
       registers: [this.registry],
     });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new TallyHistogram({
       name: 'switchboard_request_duration_seconds',
       help: 'Time from request to the last byte of the response',
       labelNames: ['route', 'stream'],
