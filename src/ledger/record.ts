@@ -6,6 +6,7 @@ import type { AttemptRecord } from '../routing/execute.js';
 import type { DecisionRecord } from '../routing/decision.js';
 import { countTextTokens, tokenizerFamilyFor } from '../tokens/index.js';
 import type { Redactor } from '../util/redact.js';
+import { isoTimestamp } from '../util/iso-time.js';
 import type { Baseline } from './baseline.js';
 import type { DeliveredText } from './tap.js';
 import type { LedgerAttempt, LedgerRecord } from './types.js';
@@ -261,7 +262,7 @@ export function buildRecord(ctx: RecordContext, req: FinishedRequest, who: Attri
 
   const record: LedgerRecord = {
     id: req.id,
-    at: new Date(req.startedAtMs).toISOString(),
+    at: isoTimestamp(req.startedAtMs),
     route: req.route,
     stream: req.stream,
     requestedModel: req.requestedModel,

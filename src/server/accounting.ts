@@ -8,6 +8,7 @@ import type { AttemptRecord } from '../routing/execute.js';
 import { DecisionLog, planSummary, type DecisionRecord } from '../routing/decision.js';
 import type { RoutePlan } from '../routing/planner.js';
 import type { CostReport } from '../surfaces/served.js';
+import { isoTimestamp } from '../util/iso-time.js';
 import { AccessLog } from './access-log.js';
 import { GatewayMetrics } from './metrics.js';
 import type { Admission } from '../tenancy/service.js';
@@ -97,7 +98,7 @@ export class Accounting {
     const summary = outcome.plan ? planSummary(outcome.plan) : undefined;
     const record: DecisionRecord = {
       requestId: req.id,
-      at: new Date().toISOString(),
+      at: isoTimestamp(),
       route: outcome.route,
       stream: outcome.stream,
       requestedModel: (req.body as { model?: string } | undefined)?.model ?? outcome.model,

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { isoTimestamp } from '../util/iso-time.js';
 
 /** Paths that could carry a credential; pino removes them before a line is written. */
 export const REDACTED_PATHS = [
@@ -21,7 +22,8 @@ export function createLogger(level: LoggerOptions['level'], destination?: pino.D
     level,
     base: { service: 'switchboard' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // pino's stdTimeFunctions.isoTime, with the formatted second reused (src/util/iso-time.ts).
+    timestamp: () => `,"time":"${isoTimestamp()}"`,
   };
   return destination ? pino(options, destination) : pino(options);
 }
