@@ -4,7 +4,7 @@ import type { ModelRegistry } from '../catalog/registry.js';
 import type { HostPricing, HostRoute, ModelInfo } from '../catalog/types.js';
 import type { AttemptRecord } from '../routing/execute.js';
 import type { DecisionRecord } from '../routing/decision.js';
-import { countTextTokens, tokenizerFamilyFor } from '../tokens/index.js';
+import { countTextTokens, tokenizerFamilyFor, type TokenizerFamily } from '../tokens/index.js';
 import type { Redactor } from '../util/redact.js';
 import { isoTimestamp } from '../util/iso-time.js';
 import type { Baseline } from './baseline.js';
@@ -166,7 +166,9 @@ export function buildRecord(ctx: RecordContext, req: FinishedRequest, who: Attri
   const info = ctx.registry.resolve(req.model);
   const model = info?.id ?? req.model;
   const host = hostOf(info, req.provider);
-  const family = tokenizerFamilyFor(info ?? { id: model });
+  // Only an estimate needs the tokenizer family, and nearly no record is estimated: found when first asked for.
+  let familyOf: TokenizerFamily | undefined;
+  const family = (): TokenizerFamily => (familyOf ??= tokenizerFamilyFor(info ?? { id: model }));
   let usage: Usage | undefined = req.usage ? { ...req.usage } : undefined;
   let costNano = req.costNano;
   let tokensEstimated = false;
@@ -185,7 +187,7 @@ export function buildRecord(ctx: RecordContext, req: FinishedRequest, who: Attri
   const estimatePrompt = (): number => {
     if (promptTokens === undefined) {
       const messages = Array.isArray((req.body as Json | undefined)?.messages) ? ((req.body as Json).messages as unknown[]).length : 1;
-      promptTokens = countTextTokens(promptText(req.body), family) + TOKENS_PER_MESSAGE * messages;
+      promptTokens = countTextTokens(promptText(req.body), family()) + TOKENS_PER_MESSAGE * messages;
     }
     return promptTokens;
   };
@@ -207,8 +209,8 @@ export function buildRecord(ctx: RecordContext, req: FinishedRequest, who: Attri
     if (got) {
       // Only what this host wrote: text continued from a broken host starts after what that host delivered.
       const own = got.text.slice(previous);
-      outputTokens = countTextTokens(own + got.reasoning + got.toolArguments, family);
-      reasoningTokens = got.reasoning ? countTextTokens(got.reasoning, family) : undefined;
+      outputTokens = countTextTokens(own + got.reasoning + got.toolArguments, family());
+      reasoningTokens = got.reasoning ? countTextTokens(got.reasoning, family()) : undefined;
     } else {
       outputTokens = Math.ceil(Math.max(0, (answer.deliveredChars ?? 0) - previous) / 4);
     }
