@@ -59,6 +59,27 @@ function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
+/** What the ledger notes on a request while its record is on its way. */
+interface LedgerMark {
+  tap?: ResponseTap;
+  /** Its record was made (or refused): never a second one. */
+  recorded?: boolean;
+  /** Held for `record` (see `hold`): the error handler's `refused` must not record it. */
+  held?: boolean;
+}
+
+/**
+ * The request's mark, a field of the request object: cheaper than weak maps keyed by requests (each entry of those
+ * is an ephemeron every garbage collection has to visit). The app declares the field (`LEDGER_MARK_FIELD`) so that
+ * every request object has it from the start.
+ */
+export const LEDGER_MARK_FIELD = 'switchboardLedgerMark';
+
+function markOf(req: FastifyRequest): LedgerMark {
+  const r = req as FastifyRequest & { [LEDGER_MARK_FIELD]?: LedgerMark | null };
+  return (r[LEDGER_MARK_FIELD] ??= {});
+}
+
 /**
  * The usage ledger: one record per model request, built when the response is over and written off the request
  * path (docs/ledger.md). `record` is called by the accounting with every request that reached routing; `refused`
@@ -71,11 +92,11 @@ export class Ledger {
   readonly metrics?: LedgerMetrics;
   readonly tracer?: GenAiTracer;
   private readonly context: RecordContext;
-  private readonly taps = new WeakMap<FastifyRequest, ResponseTap>();
-  private readonly recorded = new WeakSet<FastifyRequest>();
-  /** Requests whose record is on its way (`hold`): the error handler's `refused` must not record them again. */
-  private readonly held = new WeakSet<FastifyRequest>();
+  /** Records being built whose attribution or response was not known yet (`finish`'s slow path). */
   private readonly pending = new Set<Promise<void>>();
+  /** Requests whose record is on its way (`hold`) and not handed to `record` yet; `flush` waits for them. */
+  private holds = 0;
+  private holdWaiters: (() => void)[] = [];
   private readonly keyCache = new Map<string, { value: Attribution | undefined; until: number }>();
   private readonly purgeTimer: NodeJS.Timeout;
   private readonly now: () => number;
@@ -110,12 +131,8 @@ export class Ledger {
 
   /** Where a model response reports what it sends (chat and messages), for the request's record. */
   tapFor(req: FastifyRequest): ResponseTap {
-    let tap = this.taps.get(req);
-    if (!tap) {
-      tap = new ResponseTap();
-      this.taps.set(req, tap);
-    }
-    return tap;
+    const m = markOf(req);
+    return (m.tap ??= new ResponseTap());
   }
 
   /** Who a request belongs to; synchronous when no lookup is needed (open access, the admin key, a cached key). */
@@ -152,20 +169,29 @@ export class Ledger {
    * `flush` and `close` wait until the returned function is called.
    */
   hold(req: FastifyRequest): () => void {
-    this.held.add(req);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    this.pending.add(held);
+    markOf(req).held = true;
+    this.holds++;
+    let released = false;
     return () => {
-      this.pending.delete(held);
-      release();
+      if (released) return;
+      released = true;
+      if (--this.holds === 0) for (const wake of this.holdWaiters.splice(0)) wake();
     };
+  }
+
+  /** Until every held request was recorded and every record being built is built. */
+  private async settled(): Promise<void> {
+    while (this.holds > 0 || this.pending.size > 0) {
+      if (this.holds > 0) await new Promise<void>((resolve) => this.holdWaiters.push(resolve));
+      if (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    }
   }
 
   /** A request that reached routing has ended (or is ending): its record is built once the response is over. */
   record(req: FastifyRequest, outcome: RequestOutcome, decision: DecisionRecord, durationMs: number): void {
-    if (this.recorded.has(req)) return;
-    this.recorded.add(req);
+    const m = markOf(req);
+    if (m.recorded) return;
+    m.recorded = true;
     const finished: FinishedRequest = {
       id: req.id,
       startedAtMs: this.now() - durationMs,
@@ -190,9 +216,10 @@ export class Ledger {
 
   /** A model request refused before routing (budget, rate limit, policy, invalid body, draining). */
   refused(req: FastifyRequest, error: GatewayError, elapsedMs: number): void {
-    if (req.method !== 'POST' || !MODEL_ROUTES.has(pathOf(req.url)) || this.recorded.has(req) || this.held.has(req)) return;
+    const m = markOf(req);
+    if (req.method !== 'POST' || !MODEL_ROUTES.has(pathOf(req.url)) || m.recorded || m.held) return;
     if (error.status === 401) return;
-    this.recorded.add(req);
+    m.recorded = true;
     const path = pathOf(req.url);
     const body = req.body as { model?: unknown } | undefined;
     const requested = typeof body?.model === 'string' ? body.model.slice(0, 200) : '';
@@ -216,7 +243,7 @@ export class Ledger {
   }
 
   private finish(req: FastifyRequest, finished: FinishedRequest, blocked?: string[]): void {
-    const tap = this.taps.get(req);
+    const tap = markOf(req).tap;
     // Looked up when the record is built (never for a 401, which is not recorded), cached for KEY_CACHE_MS.
     const who = this.attribution(req);
     // The usual case — attribution known, response over — is built at once, without a promise per request.
@@ -233,7 +260,7 @@ export class Ledger {
 
   private complete(req: FastifyRequest, finished: FinishedRequest, attribution: Attribution, tap: ResponseTap | undefined, blocked?: string[]): void {
     // The request object outlives its response (a keep-alive connection holds its last one): the tap must not.
-    this.taps.delete(req);
+    markOf(req).tap = undefined;
     try {
       // A refusal of a request that named no existing key (a 429 of the brute-force guard, say) is nobody's usage.
       if (blocked && attribution.unknown) return;
@@ -294,14 +321,14 @@ export class Ledger {
 
   /** Waits for the records being built and writes everything queued (tests; also part of close). */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.settled();
     await this.writer.flush();
   }
 
   /** SIGTERM: builds the records of requests that ended, writes them (or spools them), stops the timers. */
   async close(): Promise<void> {
     clearInterval(this.purgeTimer);
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.settled();
     await this.writer.close();
     await this.tracer?.close();
   }

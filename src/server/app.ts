@@ -6,6 +6,7 @@ import { openAIErrorBody } from '../surfaces/openai/errors.js';
 import type { GatewayContext } from './context.js';
 import { requestId } from '../util/request-id.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
+import { LEDGER_MARK_FIELD } from '../ledger/index.js';
 import { errorHeaders } from './errors.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerEmbeddingsRoutes } from './routes/embeddings.js';
@@ -58,6 +59,9 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+
+  // The ledger's per-request mark, present on every request object from its creation (no shape change later).
+  app.decorateRequest(LEDGER_MARK_FIELD, null);
 
   // Only JSON bodies are part of the API; anything else is a 415, not a string to be misread later.
   app.removeContentTypeParser('text/plain');
