@@ -22,7 +22,14 @@ export function promptTokenCeiling(request: ChatRequest): number {
   return promptChars(request) + MESSAGE_ALLOWANCE * request.messages.length + IMAGE_ALLOWANCE * images;
 }
 
-export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): { plan: RoutePlan; promptTokens: number } {
+/** A planned chat request, with what its plan was made from (so that `constrainPlan` can plan it again). */
+export interface PlannedChat {
+  plan: RoutePlan;
+  promptTokens: number;
+  input: PlanInput;
+}
+
+export function planChat(ctx: GatewayContext, request: ChatRequest, caller: string): PlannedChat {
   const first = ctx.registry.resolve(request.model);
   const promptTokens = promptTokensForPlanning(request, first, ctx);
   const input: PlanInput = {
@@ -33,27 +40,22 @@ export function planChat(ctx: GatewayContext, request: ChatRequest, caller: stri
     affinity: conversationAffinity(request, caller),
   };
   const plan = planRoute(input, planEnvironment(ctx));
-  planInputs.set(plan, input);
   if (plan.attempts.length === 0) throw noRouteError(plan, request.model);
-  return { plan, promptTokens };
+  return { plan, promptTokens, input };
 }
 
 function planEnvironment(ctx: GatewayContext) {
   return { registry: ctx.registry, aliases: ctx.config.routing.aliases, health: ctx.health, substitutes: ctx.config.routing.substitutes };
 }
 
-/** What each plan of `planChat` was made from, so that `constrainPlan` can plan it again under the caller's policy. */
-const planInputs = new WeakMap<RoutePlan, PlanInput>();
-
 /**
  * Plans the request again, in place, under the caller's effective policy and the blocks in force (known only once
  * the caller is), and refuses when nothing is left: 503 naming the block, 403 naming the policy rule. The planner
  * applies both as filters, before host health, so a host left out by them is never re-admitted as a last resort.
  */
-export function constrainPlan(ctx: GatewayContext, plan: RoutePlan, constraints: Constraints, model: string): void {
+export function constrainPlan(ctx: GatewayContext, planned: PlannedChat, constraints: Constraints, model: string): void {
   if (constraints.policy.layers.length === 0 && constraints.blocks.length === 0) return;
-  const input = planInputs.get(plan);
-  if (!input) throw new Error('constrainPlan: the plan was not made by planChat');
+  const { plan, input } = planned;
   const constrained = planRoute({ ...input, policy: constraints.policy, blocks: constraints.blocks }, planEnvironment(ctx));
   plan.attempts = constrained.attempts;
   plan.exclusions = constrained.exclusions;

@@ -8,7 +8,7 @@ import { freeOverBudgetAllowed } from '../policy/rules.js';
 import { DATA_CLASS_HEADER } from '../policy/resolve.js';
 import { presentedKey, safeEqual } from './auth.js';
 import type { GatewayContext } from './context.js';
-import { constrainPlan, promptTokenCeiling } from './plan-request.js';
+import { constrainPlan, promptTokenCeiling, type PlannedChat } from './plan-request.js';
 
 /**
  * Who sent a model request. Open mode (no admin key on loopback, or `auth: none`) ignores any key; otherwise the
@@ -56,9 +56,10 @@ function isFree(attempt: RoutePlan['attempts'][number]): boolean {
  * own restrictions (its allowed models), then admits the request against its rate limits and budgets. On a spent
  * budget, hosts priced at zero (self-hosted) still serve, unless one of the caller's policies forbids it.
  */
-export async function admitRequest(ctx: GatewayContext, req: FastifyRequest, principal: Principal, request: ChatRequest, plan: RoutePlan, promptTokens: number): Promise<Admission | undefined> {
+export async function admitRequest(ctx: GatewayContext, req: FastifyRequest, principal: Principal, request: ChatRequest, planned: PlannedChat): Promise<Admission | undefined> {
+  const { plan, promptTokens } = planned;
   const constraints = ctx.sovereignty?.constraints(principal, req.headers[DATA_CLASS_HEADER]);
-  if (constraints) constrainPlan(ctx, plan, constraints, request.model);
+  if (constraints) constrainPlan(ctx, planned, constraints, request.model);
   if (principal.kind !== 'key' || !ctx.tenancy) return undefined;
   const allowed = principal.key.models;
   if (allowed && allowed.length > 0) {

@@ -12,8 +12,9 @@ export function registerChatRoutes(app: FastifyInstance, ctx: GatewayContext): v
     const startedAt = performance.now();
     const principal = await modelPrincipal(ctx, req);
     const request = decodeChatRequest(req.body);
-    const { plan, promptTokens } = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
-    const admission = await admitRequest(ctx, req, principal, request, plan, promptTokens);
+    const planned = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
+    const admission = await admitRequest(ctx, req, principal, request, planned);
+    const { plan } = planned;
     return serveChat(ctx, req, reply, { request, plan, surface: openAIChatSurface, startedAt, warnings: [], admission });
   });
 }

@@ -15,8 +15,9 @@ export function registerMessagesRoutes(app: FastifyInstance, ctx: GatewayContext
     const startedAt = performance.now();
     const principal = await modelPrincipal(ctx, req);
     const { request, warnings } = decodeMessagesRequest(req.body);
-    const { plan, promptTokens } = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
-    const admission = await admitRequest(ctx, req, principal, request, plan, promptTokens);
+    const planned = planChat(ctx, request, presentedKey(req.headers) ?? req.ip);
+    const admission = await admitRequest(ctx, req, principal, request, planned);
+    const { plan } = planned;
     return serveChat(ctx, req, reply, { request, plan, surface: anthropicMessagesSurface, startedAt, warnings, admission });
   });
 
