@@ -120,6 +120,9 @@ function isSilence(error: GatewayError): boolean {
   return error.code === 'upstream_timeout' || error.code === 'upstream_unavailable';
 }
 
+/** One step of a walk: an attempt to make, or a backoff to wait out first. */
+type AttemptStep = { attempt: PlannedAttempt; phase: 'initial' | 'retry' } | { wait: number };
+
 /** Bookkeeping for one request's walk through its plan. */
 class Walk {
   readonly records: AttemptRecord[] = [];
@@ -190,14 +193,16 @@ export class Executor {
   /**
    * Yields the attempts to make, in order, deciding between them whether to go on: the loop body reports each
    * outcome through `walk`. Handles rounds, backoff, the deadline, the retry budget and the breaker's probe slots.
+   * A backoff is yielded as `{ wait }` for the loop to sleep: a synchronous generator costs no promise per step,
+   * and nearly every request is one attempt with no wait.
    */
-  private async *attempts(plan: PlannedAttempt[], ctx: ExecutionContext, walk: Walk): AsyncGenerator<{ attempt: PlannedAttempt; phase: 'initial' | 'retry' }> {
+  private *attempts(plan: PlannedAttempt[], ctx: ExecutionContext, walk: Walk): Generator<AttemptStep> {
     let round: PlannedAttempt[] = plan;
     for (let r = 0; r <= this.retryRounds && round.length > 0; r++) {
       if (r > 0) {
         const wait = backoffMs(r - 1, this.random);
         if (this.now() + wait >= walk.deadline) return;
-        await this.sleep(wait, ctx.signal);
+        yield { wait };
       }
       const next: PlannedAttempt[] = [];
       walk.retryable.length = 0;
@@ -303,7 +308,12 @@ export class Executor {
     const walk = this.newWalk();
     this.budget.requestStarted();
     try {
-      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+      for (const step of this.attempts(plan, ctx, walk)) {
+        if ('wait' in step) {
+          await this.sleep(step.wait, ctx.signal);
+          continue;
+        }
+        const { attempt, phase } = step;
         const started = this.now();
         try {
           const response = await this.adapterFor(attempt).chat(request, this.call(attempt, ctx));
@@ -330,7 +340,12 @@ export class Executor {
     this.budget.requestStarted();
     let handedOff = false;
     try {
-      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+      for (const step of this.attempts(plan, ctx, walk)) {
+        if ('wait' in step) {
+          await this.sleep(step.wait, ctx.signal);
+          continue;
+        }
+        const { attempt, phase } = step;
         const started = this.now();
         const peeked = await this.peek(request, attempt, ctx);
         if ('error' in peeked) {
@@ -405,7 +420,12 @@ export class Executor {
     const walk = this.newWalk();
     this.budget.requestStarted();
     try {
-      for await (const { attempt, phase } of this.attempts(plan, ctx, walk)) {
+      for (const step of this.attempts(plan, ctx, walk)) {
+        if ('wait' in step) {
+          await this.sleep(step.wait, ctx.signal);
+          continue;
+        }
+        const { attempt, phase } = step;
         const adapter = this.adapterFor(attempt);
         if (!adapter.embeddings) {
           this.options.health?.release(this.key(attempt));
