@@ -178,43 +178,31 @@ async function main() {
   console.log(`${opts.stream ? '100-chunk streams' : 'non-streaming requests'}, ${rounds} rounds of ${seconds ? `${seconds} s` : requests} per gateway, ${PIN ? 'gateways on core 1, simulator and load on core 0' : 'unpinned'}`);
   await load(portA, 3000);
   await load(portB, 3000);
-  let totalA = 0;
-  let totalB = 0;
-  let timeA = 0;
-  let timeB = 0;
-  let countA = 0;
-  let countB = 0;
+  // Per side: CPU spent (µs), requests answered, load time (ms).
+  const sum = { A: { cpu: 0, answered: 0, ms: 0 }, B: { cpu: 0, answered: 0, ms: 0 } };
   for (let round = 1; round <= rounds; round++) {
     // Alternate which side goes first, so that a drift inside a round favours neither.
     const order = round % 2 ? [[a, portA, 'A'], [b, portB, 'B']] : [[b, portB, 'B'], [a, portA, 'A']];
     const line = {};
-    const rate = {};
     for (const [child, port, name] of order) {
       const before = cpuTicks(child.pid);
       const began = performance.now();
       const answered = await load(port, requests, seconds);
       const elapsed = performance.now() - began;
       const spent = (cpuTicks(child.pid) - before) * TICK_US;
-      line[name] = spent / answered;
-      rate[name] = (answered * 1000) / elapsed;
-      if (name === 'A') {
-        totalA += spent;
-        countA += answered;
-        timeA += elapsed;
-      } else {
-        totalB += spent;
-        countB += answered;
-        timeB += elapsed;
-      }
+      line[name] = `${(spent / answered).toFixed(0)} µs/request ${((answered * 1000) / elapsed).toFixed(0)}/s`;
+      sum[name].cpu += spent;
+      sum[name].answered += answered;
+      sum[name].ms += elapsed;
     }
-    console.log(`round ${round}: A ${line.A.toFixed(0)} µs/request ${rate.A.toFixed(0)}/s, B ${line.B.toFixed(0)} µs/request ${rate.B.toFixed(0)}/s`);
+    console.log(`round ${round}: A ${line.A}, B ${line.B}`);
   }
-  const perA = totalA / countA;
-  const perB = totalB / countB;
+  const perA = sum.A.cpu / sum.A.answered;
+  const perB = sum.B.cpu / sum.B.answered;
   console.log(`total: A ${perA.toFixed(1)} µs/request, B ${perB.toFixed(1)} µs/request, B/A ${(perB / perA).toFixed(3)}`);
-  // Throughput as well: CPU per request misses time a gateway sits idle (e.g. while its event loop was blocked).
-  const rateA = (countA * 1000) / timeA;
-  const rateB = (countB * 1000) / timeB;
+  // Throughput as well (timed rounds only): CPU per request misses time a gateway sits idle.
+  const rateA = (sum.A.answered * 1000) / sum.A.ms;
+  const rateB = (sum.B.answered * 1000) / sum.B.ms;
   if (seconds) console.log(`throughput: A ${rateA.toFixed(0)}/s, B ${rateB.toFixed(0)}/s, B/A ${(rateB / rateA).toFixed(3)}`);
 }
 
