@@ -64,10 +64,9 @@ const PIN = pinned();
 // The load generator runs in this process: keep it on the simulator's core, away from the gateways'.
 if (PIN) execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
 
-function start(label, root, args, core, env = {}) {
-  const cli = path.resolve(root, 'bin', 'switchboard.js');
-  if (!fs.existsSync(path.resolve(root, 'dist', 'cli', 'main.js'))) throw new Error(`${root} is not built: run npm run build there`);
-  const argv = PIN ? ['-c', String(core), process.execPath, cli, ...args] : [cli, ...args];
+/** Starts a Node script on a core (when pinning), its output to a log file in the run's directory. */
+function spawnPinned(label, script, args, core, env = {}) {
+  const argv = PIN ? ['-c', String(core), process.execPath, script, ...args] : [script, ...args];
   const out = fs.openSync(path.join(tmp, `${label}.log`), 'a');
   const child = spawn(PIN ? 'taskset' : process.execPath, argv, { cwd: tmp, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
@@ -76,16 +75,14 @@ function start(label, root, args, core, env = {}) {
   return child;
 }
 
-// The floor proxy (bench/floor-proxy.mjs) answers every path it is sent, so `/health` works for it too.
+function start(label, root, args, core, env = {}) {
+  if (!fs.existsSync(path.resolve(root, 'dist', 'cli', 'main.js'))) throw new Error(`${root} is not built: run npm run build there`);
+  return spawnPinned(label, path.resolve(root, 'bin', 'switchboard.js'), args, core, env);
+}
+
+// The floor proxy (bench/floor-proxy.mjs) answers /health too.
 function startFloor(port, simPort) {
-  const script = path.join(BENCH_DIR, 'floor-proxy.mjs');
-  const args = [script, '--host', HOST, '--port', String(port), '--upstream', `http://${HOST}:${simPort}/v1`];
-  const out = fs.openSync(path.join(tmp, 'floor.log'), 'a');
-  const child = spawn(PIN ? 'taskset' : process.execPath, PIN ? ['-c', '1', process.execPath, ...args] : args, { cwd: tmp, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
+  return spawnPinned('floor', path.join(BENCH_DIR, 'floor-proxy.mjs'), ['--host', HOST, '--port', String(port), '--upstream', `http://${HOST}:${simPort}/v1`], 1);
 }
 
 async function ready(url) {

@@ -51,6 +51,8 @@ export class AccessLog {
   private readonly pino: PinoInternals;
   /** False for a destination that routes by level (pino.multistream reads what pino leaves on it before a write). */
   private readonly direct: boolean;
+  /** `,"msg":"request served"}` and the line end: fixed when the logger was made. */
+  private readonly end: string;
   private pending = '';
   private timer: NodeJS.Timeout | undefined;
   private readonly flushPending = (): void => {
@@ -65,6 +67,7 @@ export class AccessLog {
     this.pino = logger as PinoInternals;
     const stream = this.pino[symbols.streamSym] as unknown as Record<symbol, unknown>;
     this.direct = stream[Symbol.for('pino.metadata')] !== true && typeof this.pino[symbols.lsCacheSym]?.[INFO] === 'string';
+    this.end = `,${JSON.stringify(this.pino[symbols.messageKeySym])}:${JSON.stringify(MESSAGE)}${this.pino[symbols.endSym]}`;
   }
 
   get enabled(): boolean {
@@ -83,7 +86,7 @@ export class AccessLog {
     if (f.costUsd !== undefined) line += `,"costUsd":${f.costUsd === null ? 'null' : num(f.costUsd)}`;
     if (f.errorCode !== undefined) line += `,"errorCode":${JSON.stringify(f.errorCode)}`;
     if (f.warnings !== undefined) line += `,"warnings":${JSON.stringify(f.warnings)}`;
-    this.pending += `${line},${JSON.stringify(p[symbols.messageKeySym])}:${JSON.stringify(MESSAGE)}${p[symbols.endSym]}`;
+    this.pending += line + this.end;
     if (this.pending.length >= FLUSH_CHARS) this.flushPending();
     else if (this.timer === undefined) this.timer = setTimeout(this.flushPending, FLUSH_MS).unref();
   }

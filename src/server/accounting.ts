@@ -53,21 +53,21 @@ export class Accounting {
    */
   readonly decisions: DecisionLog;
   /** The one-line-per-request log (see AccessLog: ids, counts and codes only, written without pino's generic path). */
-  private readonly accessLog: AccessLog | undefined;
+  private readonly accessLog: AccessLog;
 
   /** `ledger`: the durable usage ledger (docs/ledger.md); without it only logs, metrics and the in-memory log. */
   constructor(
     readonly metrics: GatewayMetrics,
-    readonly ledger?: Ledger,
-    logger?: Logger,
+    readonly ledger: Ledger | undefined,
+    logger: Logger,
   ) {
-    this.accessLog = logger && new AccessLog(logger);
+    this.accessLog = new AccessLog(logger);
     this.decisions = new DecisionLog(ledger ? DECISIONS_WITH_LEDGER : DECISIONS_WITHOUT_LEDGER);
   }
 
   /** Writes the access lines still queued (at shutdown). */
   flushLog(): void {
-    this.accessLog?.flush();
+    this.accessLog.flush();
   }
 
   /** Where a model response reports what it sends, for the ledger (aborted streams, stored completions). */
@@ -160,7 +160,7 @@ export class Accounting {
   private logAndCount(req: FastifyRequest, outcome: RequestOutcome, durationMs: number): void {
     const { usage, cost } = outcome;
     // The line is only built when it will be written.
-    const log = this.accessLog ?? new AccessLog(req.log as Logger);
+    const log = this.accessLog;
     if (log.enabled) {
       log.write({
         requestId: req.id,

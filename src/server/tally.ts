@@ -1,5 +1,12 @@
 import { Counter, type Registry } from 'prom-client';
 
+/** A series' label object from its values, given in the order of the label names. */
+function labelsOf<L extends string>(names: readonly L[], values: readonly string[]): Record<L, string> {
+  const labels = {} as Record<L, string>;
+  names.forEach((name, i) => (labels[name] = values[i] ?? ''));
+  return labels;
+}
+
 /**
  * A Prometheus counter whose increments on the request path are plain additions to a map, handed to prom-client only
  * when /metrics is scraped. prom-client hashes and validates the label object on every `inc` (microseconds each, a
@@ -33,9 +40,7 @@ export class TallyCounter<L extends string> {
       entry.value += value;
       return;
     }
-    const labels = {} as Record<L, string>;
-    this.labelNames.forEach((name, i) => (labels[name] = values[i] ?? ''));
-    this.totals.set(key, { labels, value });
+    this.totals.set(key, { labels: labelsOf(this.labelNames, values), value });
   }
 }
 
@@ -75,9 +80,7 @@ export class TallyHistogram<L extends string> {
     const key = values.join('\u0000');
     let s = this.series.get(key);
     if (!s) {
-      const labels = {} as Record<L, string>;
-      this.labelNames.forEach((name, i) => (labels[name] = values[i] ?? ''));
-      s = { labels, counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
+      s = { labels: labelsOf(this.labelNames, values), counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
       this.series.set(key, s);
     }
     let i = 0;
