@@ -86,8 +86,9 @@ function sendError(err: FastifyError | GatewayError, req: FastifyRequest, reply:
 }
 
 async function uiRoutes(scope: FastifyInstance, root: string, adminDisabled: boolean): Promise<void> {
-  scope.addHook('onRequest', async (_req, reply) => {
-    void reply.headers(SECURITY_HEADERS);
+  // The request id as well: the scope's own 404 and error answers come from no route handler (see app.ts).
+  scope.addHook('onRequest', async (req, reply) => {
+    void reply.headers(SECURITY_HEADERS).header('x-request-id', req.id);
   });
   scope.setErrorHandler(sendError);
 

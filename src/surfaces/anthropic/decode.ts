@@ -1,6 +1,6 @@
 import type { ChatRequest, ContentPart, Message, ReasoningControl, ReasoningDetail, TextPart, ToolChoice } from '../../canonical/index.js';
 import { GatewayError } from '../../canonical/errors.js';
-import { parseBody } from '../validation.js';
+import { fastBodyParser } from '../validation.js';
 import { countTokensRequestSchema, KNOWN_MESSAGES_FIELDS, messagesRequestSchema, type AnthropicMessageWire, type MessagesWire } from './schema.js';
 import { detailFromThinking } from './signatures.js';
 
@@ -140,12 +140,15 @@ function decode(wire: MessagesWire): DecodedMessages {
   return { request, warnings };
 }
 
+const parseMessagesBody = fastBodyParser(messagesRequestSchema);
+const parseCountTokensBody = fastBodyParser(countTokensRequestSchema);
+
 /** An Anthropic Messages body to the canonical request; a bad body is a 400 naming the field. */
 export function decodeMessagesRequest(body: unknown): DecodedMessages {
-  return decode(parseBody(messagesRequestSchema, body));
+  return decode(parseMessagesBody(body));
 }
 
 /** The count_tokens body (no max_tokens) to the canonical request. */
 export function decodeCountTokensRequest(body: unknown): DecodedMessages {
-  return decode(parseBody(countTokensRequestSchema, body));
+  return decode(parseCountTokensBody(body));
 }

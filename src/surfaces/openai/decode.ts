@@ -1,5 +1,5 @@
 import type { CacheControl, ChatRequest, ContentPart, EmbeddingsRequest, Message, ProviderHints, ReasoningControl, ReasoningDetail, ResponseFormat, ToolChoice } from '../../canonical/index.js';
-import { parseBody } from '../validation.js';
+import { fastBodyParser } from '../validation.js';
 import {
   chatCompletionRequestSchema,
   embeddingsRequestSchema,
@@ -104,9 +104,12 @@ function unknownFields(body: Record<string, unknown>, known: Set<string>): Recor
   return extra;
 }
 
+const parseChatBody = fastBodyParser(chatCompletionRequestSchema);
+const parseEmbeddingsBody = fastBodyParser(embeddingsRequestSchema);
+
 /** An OpenAI Chat Completions body to the canonical request; a bad body is a 400 naming the field. */
 export function decodeChatRequest(body: unknown): ChatRequest {
-  const wire = parseBody(chatCompletionRequestSchema, body);
+  const wire = parseChatBody(body);
   const request: ChatRequest = {
     model: wire.model,
     messages: wire.messages.map(decodeMessage),
@@ -147,7 +150,7 @@ export function decodeChatRequest(body: unknown): ChatRequest {
 }
 
 export function decodeEmbeddingsRequest(body: unknown): EmbeddingsRequest {
-  const wire = parseBody(embeddingsRequestSchema, body);
+  const wire = parseEmbeddingsBody(body);
   const request: EmbeddingsRequest = { model: wire.model, input: wire.input, extra: unknownFields(wire, KNOWN_EMBEDDING_FIELDS) };
   if (wire.encoding_format !== undefined) request.encodingFormat = wire.encoding_format;
   if (wire.dimensions !== undefined) request.dimensions = wire.dimensions;
