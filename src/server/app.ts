@@ -54,17 +54,17 @@ const ALWAYS_SERVED = new Set(['/health', '/ready']);
  * Stamps the request id on the answer; while draining, asks the client to close the connection and returns the
  * refusal to send (unless the route is served to the end).
  */
-function notServing(ctx: GatewayContext, reply: FastifyReply, id: string, alwaysServed: boolean): GatewayError | undefined {
+function stampOrRefuse(ctx: GatewayContext, reply: FastifyReply, id: string, alwaysServed: boolean): GatewayError | undefined {
   void reply.header('x-request-id', id);
   if (!ctx.draining()) return undefined;
   void reply.header('connection', 'close');
   return alwaysServed ? undefined : new GatewayError('shutting_down', 'the gateway is shutting down; retry on another replica');
 }
 
-/** A route handler behind `notServing`: a refusal is thrown, so the error handler answers and records it. */
+/** A route handler behind `stampOrRefuse`: a refusal is thrown, so the error handler answers and records it. */
 function guardedHandler(ctx: GatewayContext, handler: RouteHandlerMethod, alwaysServed: boolean): RouteHandlerMethod {
   return function (this: FastifyInstance, req, reply) {
-    const refusal = notServing(ctx, reply, req.id, alwaysServed);
+    const refusal = stampOrRefuse(ctx, reply, req.id, alwaysServed);
     if (refusal) throw refusal;
     return handler.call(this, req, reply);
   };
@@ -108,7 +108,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const error = notServing(ctx, reply, req.id, false) ?? new GatewayError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    const error = stampOrRefuse(ctx, reply, req.id, false) ?? new GatewayError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
     void reply.code(error.status).headers(errorHeaders(error)).send(errorBodyFor(req.url, error));
   });
 
