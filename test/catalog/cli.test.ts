@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { parseCatalogue } from '../../src/catalog/catalogue.js';
 import { EU_MEMBERS, matchesCountry } from '../../src/catalog/regions.js';
 import { miniCatalogue } from '../support/catalogue.js';
 import { closeMatches, filterModels } from '../../src/catalog/query.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // The CLI runs from dist/: `npm test` builds first; run `npm run build` before running this file alone.
 const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
@@ -16,7 +17,7 @@ const MINI = fileURLToPath(new URL('../fixtures/catalog/mini.yaml', import.meta.
 const LITELLM = fileURLToPath(new URL('../fixtures/catalog/litellm-sample.json', import.meta.url));
 
 function miniCopy(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sb-catalog-cli-')), 'catalog.yaml');
+  const path = join(tempDir('sb-catalog-cli-'), 'catalog.yaml');
   copyFileSync(MINI, path);
   return path;
 }
@@ -144,7 +145,7 @@ describe('switchboard catalog', () => {
   it('import --write writes elsewhere, valid and up to date; a second run finds nothing', () => {
     const catalog = miniCopy();
     const before = readFileSync(catalog, 'utf8');
-    const target = join(mkdtempSync(join(tmpdir(), 'sb-catalog-out-')), 'out.yaml');
+    const target = join(tempDir('sb-catalog-out-'), 'out.yaml');
     const out = cli('import', '--catalog', catalog, '--litellm', LITELLM, '--write', target, '--as-of', '2026-07-24', '--verbose');
     expect(out.status).toBe(0);
     expect(out.stdout).toContain(`wrote ${target}`);

@@ -1,5 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -9,13 +8,14 @@ import { applyChanges, nextVersion } from '../../src/catalog/import/apply.js';
 import { perTokenToPerMillion, type Change } from '../../src/catalog/import/common.js';
 import { catalogueProviderFor, diffLiteLLM, hostNameFor, LITELLM_SOURCE } from '../../src/catalog/import/litellm.js';
 import { diffOpenRouter, OPENROUTER_SOURCE } from '../../src/catalog/import/openrouter.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const MINI = fileURLToPath(new URL('../fixtures/catalog/mini.yaml', import.meta.url));
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/catalog/${name}`, import.meta.url), 'utf8'));
 
 /** A copy of mini.yaml in a fresh temp dir. */
 function miniCopy(transform: (text: string) => string = (t) => t): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sb-catalog-')), 'catalog.yaml');
+  const path = join(tempDir('sb-catalog-'), 'catalog.yaml');
   copyFileSync(MINI, path);
   writeFileSync(path, transform(readFileSync(path, 'utf8')));
   return path;

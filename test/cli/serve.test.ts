@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { sseData } from '../support/sse.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 const started: ChildProcess[] = [];
@@ -19,7 +19,7 @@ interface Running {
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Running & { ready: Promise<string> } {
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'sb-cli-')),
+    cwd: options.cwd ?? tempDir('sb-cli-'),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,7 +75,7 @@ describe('switchboard serve', () => {
   });
 
   it('stops on an invalid config, naming each error path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+    const dir = tempDir('sb-cli-');
     writeFileSync(join(dir, 'bad.yaml'), 'server: { port: high }\nprovider: {}\n');
     const proc = run(['serve', '--config', 'bad.yaml'], { cwd: dir });
     expect(await proc.exited).toBe(2);
@@ -90,7 +90,7 @@ describe('switchboard serve', () => {
   });
 
   it('on SIGTERM finishes the streams in flight, refuses new work and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+    const dir = tempDir('sb-cli-');
     writeFileSync(
       join(dir, 'switchboard.yaml'),
       `providers:\n  sim:\n    type: openai-compatible\n    baseURL: "${sim.url}/v1"\n    models: { test/model: sim-model }\n`,

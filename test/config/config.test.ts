@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
@@ -7,6 +6,7 @@ import { findConfigFile, loadConfig, parseConfigText } from '../../src/config/lo
 import { buildRegistry } from '../../src/catalog/registry.js';
 import { resolveAuth, isLoopbackHost } from '../../src/server/auth.js';
 import { miniCatalogue } from '../support/catalogue.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -115,7 +115,7 @@ colour: blue
   });
 
   it('finds the file: --config, then $SWITCHBOARD_CONFIG, then ./switchboard.yaml', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+    const dir = tempDir('sb-config-');
     expect(findConfigFile(undefined, {}, dir)).toBeUndefined();
     writeFileSync(join(dir, 'switchboard.yaml'), 'auth: keys\n');
     expect(findConfigFile(undefined, {}, dir)).toBe(join(dir, 'switchboard.yaml'));
@@ -124,7 +124,7 @@ colour: blue
     const loaded = loadConfig({ cwd: dir, env: {} });
     expect(loaded.builtInDefaults).toBe(false);
     expect(Object.isFrozen(loaded.config.server)).toBe(true);
-    expect(loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'sb-empty-')), env: {} }).builtInDefaults).toBe(true);
+    expect(loadConfig({ cwd: tempDir('sb-empty-'), env: {} }).builtInDefaults).toBe(true);
   });
 });
 
