@@ -89,12 +89,21 @@ function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | nu
 
 type Mutation = { path: (string | number)[]; op: 'set'; value: unknown } | { path: (string | number)[]; op: 'delete' } | { path: (string | number)[]; op: 'add'; key: string; value: unknown };
 
+/** The value at a path, or undefined where the path leads nowhere (an earlier mutation removed it). */
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let cur = root;
+  for (const key of path) cur = (cur as Record<string | number, unknown> | null | undefined)?.[key];
+  return cur;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function mutate(seed: unknown, mutations: Mutation[]): unknown {
   const body = structuredClone(seed) as Record<string, unknown>;
   for (const m of mutations) {
-    const parentPath = m.op === 'add' ? m.path : m.path.slice(0, -1);
-    let parent: unknown = body;
-    for (const key of parentPath) parent = (parent as Record<string | number, unknown> | undefined)?.[key];
+    const parent = valueAt(body, m.op === 'add' ? m.path : m.path.slice(0, -1));
     if (parent === null || typeof parent !== 'object') continue;
     const target = parent as Record<string | number, unknown>;
     if (m.op === 'add') target[m.key] = m.value;
@@ -113,12 +122,7 @@ const edgeValues = fc.oneof(
 
 function mutationsFor(seed: unknown): fc.Arbitrary<Mutation[]> {
   const paths = pathsOf(seed);
-  const objectPaths: (string | number)[][] = [[], ...paths.filter((p) => {
-    const v = mutate(seed, []) as Record<string, unknown>;
-    let cur: unknown = v;
-    for (const k of p) cur = (cur as Record<string | number, unknown>)[k];
-    return cur !== null && typeof cur === 'object' && !Array.isArray(cur);
-  })];
+  const objectPaths = [[], ...paths.filter((p) => isPlainObject(valueAt(seed, p)))];
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ path: fc.constantFrom(...paths), op: fc.constant('set' as const), value: edgeValues }),
     fc.record({ path: fc.constantFrom(...paths), op: fc.constant('delete' as const) }),
